@@ -1,0 +1,409 @@
+"""The user-facing API: decorators, ``Retry`` and the builtins a workflow may call.
+
+Everything here runs natively (a ``@workflow`` called as plain Python runs its tasks
+in-process). The compiler never imports this module's objects from user code: it
+recognises them by qualified name in the source. This module imports nothing of
+the compiler, so Lambda packages and native runs stay light.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import functools
+import hashlib
+import inspect
+import time as _time
+import uuid as _uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar, overload
+
+from pyflow import errors as _errors
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# --------------------------------------------------------------------------- clock
+class Clock:
+    """Where native ``pf.wait``/``time.sleep``-style pauses go.
+
+    Tests and ``pyflow run --native`` swap in a virtual clock so waits cost nothing.
+    """
+
+    def sleep(self, seconds: float) -> None:
+        _time.sleep(seconds)
+
+    def now(self) -> _dt.datetime:
+        return _dt.datetime.now(_dt.timezone.utc)
+
+
+class VirtualClock(Clock):
+    """A clock that advances instead of sleeping."""
+
+    def __init__(self, start: _dt.datetime | None = None) -> None:
+        self._now = start or _dt.datetime.now(_dt.timezone.utc)
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self._now += _dt.timedelta(seconds=max(0.0, seconds))
+
+    def now(self) -> _dt.datetime:
+        return self._now
+
+
+_clock: Clock = Clock()
+
+
+def set_clock(clock: Clock) -> Clock:
+    """Install ``clock`` for native runs; returns the previous one."""
+    global _clock
+    previous, _clock = _clock, clock
+    return previous
+
+
+@contextlib.contextmanager
+def virtual_time() -> Iterator[VirtualClock]:
+    """Run native code with waits on a virtual clock."""
+    clock = VirtualClock()
+    previous = set_clock(clock)
+    try:
+        yield clock
+    finally:
+        set_clock(previous)
+
+
+# --------------------------------------------------------------------------- retry
+@dataclass(frozen=True)
+class Retry:
+    """One ASL retrier: which errors, how long between attempts, how many.
+
+    ``errors`` holds exception classes or ASL error names; an empty list means
+    ``States.ALL``.
+    """
+
+    errors: Sequence[type[BaseException] | str] = ()
+    interval: float = 1
+    max_attempts: int = 3
+    backoff_rate: float = 2.0
+    max_delay: float | None = None
+    jitter: Literal["FULL", "NONE"] | None = None
+
+    def error_names(self) -> list[str]:
+        names = [e if isinstance(e, str) else _class_error_name(e) for e in self.errors]
+        return names or ["States.ALL"]
+
+    def matches(self, exc: BaseException) -> bool:
+        return _error_matches(self.error_names(), exc)
+
+
+def _class_error_name(cls: type[BaseException]) -> str:
+    if cls is Exception or cls is BaseException:
+        return "States.ALL"
+    return getattr(cls, "asl_name", "") or cls.__name__
+
+
+def _error_matches(names: Sequence[str], exc: BaseException) -> bool:
+    name = _errors.error_name(exc)
+    for candidate in names:
+        if candidate == name or candidate == "States.ALL":
+            return True
+        if candidate == "States.TaskFailed" and name != "States.Timeout":
+            return True
+    return False
+
+
+def _as_retries(retry: Retry | Sequence[Retry] | None) -> tuple[Retry, ...]:
+    if retry is None:
+        return ()
+    if isinstance(retry, Retry):
+        return (retry,)
+    return tuple(retry)
+
+
+def _run_with_retries(call: Callable[[], Any], retries: tuple[Retry, ...]) -> Any:
+    """Python's reading of ASL Retry: first matching retrier, its own attempt count."""
+    counts = [0] * len(retries)
+    while True:
+        try:
+            return call()
+        except Exception as exc:  # noqa: BLE001 - every task error is a candidate
+            for i, retrier in enumerate(retries):
+                if retrier.matches(exc):
+                    if counts[i] >= retrier.max_attempts:
+                        raise
+                    delay = retrier.interval * (retrier.backoff_rate ** counts[i])
+                    if retrier.max_delay is not None:
+                        delay = min(delay, retrier.max_delay)
+                    counts[i] += 1
+                    _clock.sleep(delay)
+                    break
+            else:
+                raise
+
+
+# --------------------------------------------------------------------------- task
+@dataclass(frozen=True)
+class TaskOptions:
+    """What ``@task(...)`` was given; read by the CDK construct and native runs."""
+
+    timeout: int | None = None
+    heartbeat: int | None = None
+    retry: tuple[Retry, ...] = ()
+    memory: int | None = None
+    runtime: str | None = None
+    resource: str | None = None
+    name: str | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    architecture: str | None = None
+
+
+class Task:
+    """A ``@task`` function: a Lambda function when deployed, a checked call natively."""
+
+    def __init__(self, fn: Callable[..., Any], options: TaskOptions) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.options = options
+        self.name = options.name or fn.__name__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from pyflow.runtime import call_checked  # local: keeps import light
+
+        def once() -> Any:
+            try:
+                return call_checked(self.fn, args, kwargs)
+            except Exception as exc:
+                if getattr(exc, "_pyflow_cause", None) is None:
+                    exc._pyflow_cause = _errors.lambda_cause(exc)  # type: ignore[attr-defined]
+                raise
+
+        return _run_with_retries(once, self.options.retry)
+
+    def __repr__(self) -> str:
+        return f"<pyflow task {self.name}>"
+
+
+@overload
+def task(fn: F) -> F: ...
+@overload
+def task(
+    *,
+    timeout: int | None = None,
+    heartbeat: int | None = None,
+    retry: Retry | Sequence[Retry] | None = None,
+    memory: int | None = None,
+    runtime: str | None = None,
+    resource: str | None = None,
+    name: str | None = None,
+    environment: dict[str, str] | None = None,
+    architecture: str | None = None,
+) -> Callable[[F], F]: ...
+def task(fn: Any = None, **options: Any) -> Any:
+    """Mark a function as a step of a workflow (a Lambda function when deployed)."""
+    retry = _as_retries(options.pop("retry", None))
+    env = options.pop("environment", None) or {}
+    opts = TaskOptions(retry=retry, environment=dict(env), **options)
+    if fn is None:
+        return lambda f: Task(f, opts)
+    return Task(fn, opts)
+
+
+# --------------------------------------------------------------------------- workflow
+@dataclass(frozen=True)
+class WorkflowOptions:
+    name: str | None = None
+    type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
+    timeout: int | None = None
+    comment: str | None = None
+    query_language: Literal["jsonata", "jsonpath"] = "jsonata"
+    logs: Any = None
+    tracing: bool = False
+
+
+class Workflow:
+    """A ``@workflow`` function: a state machine when compiled, plain Python when called."""
+
+    def __init__(self, fn: Callable[..., Any], options: WorkflowOptions) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.options = options
+        self.name = options.name or fn.__name__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+    def run(self, execution_input: dict[str, Any] | None = None) -> Any:
+        """Run natively with an execution input, binding fields to parameters (DESIGN §2)."""
+        data = dict(execution_input or {})
+        kwargs: dict[str, Any] = {}
+        for param in inspect.signature(self.fn).parameters.values():
+            if param.name in data:
+                kwargs[param.name] = data[param.name]
+            elif param.default is inspect.Parameter.empty:
+                raise _errors.MissingInput(f"missing input field {param.name!r}")
+        return self.fn(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"<pyflow workflow {self.name}>"
+
+
+def workflow(fn: Any = None, **options: Any) -> Any:
+    """Mark a function as a workflow (a state machine when compiled)."""
+    opts = WorkflowOptions(**options)
+    if fn is None:
+        return lambda f: Workflow(f, opts)
+    return Workflow(fn, opts)
+
+
+class Fragment:
+    """A ``@fragment`` function: inlined at each call site when compiled."""
+
+    def __init__(self, fn: Callable[..., Any], options: dict[str, Any]) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.options = options
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+
+def fragment(fn: Any = None, **options: Any) -> Any:
+    """Mark a function as a reusable piece of a workflow (the seed's StateMachineFragment)."""
+    if fn is None:
+        return lambda f: Fragment(f, options)
+    return Fragment(fn, options)
+
+
+# --------------------------------------------------------------------------- builtins
+def wait(seconds: float | None = None, *, until: Any = None) -> None:
+    """Pause the workflow (an ASL ``Wait``): ``seconds`` or an ISO-8601 ``until``."""
+    if (seconds is None) == (until is None):
+        raise TypeError("pf.wait takes exactly one of seconds= or until=")
+    if seconds is not None:
+        _clock.sleep(float(seconds))
+        return
+    target = until if isinstance(until, _dt.datetime) else parse_timestamp(str(until))
+    _clock.sleep(max(0.0, (target - _clock.now()).total_seconds()))
+
+
+def parse_timestamp(text: str) -> _dt.datetime:
+    """Parse an RFC 3339 timestamp as Step Functions does (``Z`` or an offset required)."""
+    value = _dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError(f"timestamp {text!r} has no time zone")
+    return value
+
+
+def timestamp(value: str) -> _dt.datetime:
+    """A timestamp for comparisons (``TimestampLessThan`` and friends)."""
+    return parse_timestamp(value)
+
+
+@contextlib.contextmanager
+def parallel(*, retry: Retry | Sequence[Retry] | None = None) -> Iterator[None]:
+    """A ``Parallel`` state; natively the branches run one after the other."""
+    yield
+
+
+@contextlib.contextmanager
+def branch() -> Iterator[None]:
+    """One branch of the enclosing ``pf.parallel()``."""
+    yield
+
+
+def map(  # noqa: A001 - the name users expect: pf.map
+    fn_or_items: Any,
+    items: Iterable[Any] | None = None,
+    *,
+    max_concurrency: int | None = None,
+    retry: Retry | Sequence[Retry] | None = None,
+    mode: Literal["inline", "distributed"] = "inline",
+    **options: Any,
+) -> Any:
+    """A ``Map`` state: ``pf.map(f, xs)`` returns ``[f(x) for x in xs]``;
+    ``for x in pf.map(xs):`` iterates for side effects."""
+    if items is None:
+        return list(fn_or_items)
+    fn = fn_or_items
+    retries = _as_retries(retry)
+    return [_run_with_retries(functools.partial(fn, item), retries) for item in items]
+
+
+def fail(error: str = "pyflow.Failed", cause: str = "") -> None:
+    """End the execution with a ``Fail`` state."""
+    raise _errors.make_error(error, cause)
+
+
+def uuid() -> str:
+    """A random version-4 UUID (``States.UUID``)."""
+    return str(_uuid.uuid4())
+
+
+def hash(value: str, algorithm: str = "SHA-256") -> str:  # noqa: A001
+    """A hex digest of ``value`` (``States.Hash``)."""
+    names = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
+    if algorithm not in names:
+        raise ValueError(f"unsupported hash algorithm {algorithm!r}; use one of {sorted(names)}")
+    return hashlib.new(names[algorithm], value.encode("utf-8")).hexdigest()
+
+
+def task_token() -> str:
+    """The task token of the current callback task (``$$.Task.Token``)."""
+    return "pyflow-native-task-token"
+
+
+def custom_state(state: dict[str, Any], *, native: Callable[[], Any] | None = None) -> Any:
+    """Splice a raw ASL state in (the seed's ``CustomState``).
+
+    Natively the state cannot run; ``native`` says what it does instead, or a
+    ``Pass`` with a ``Result`` returns that result.
+    """
+    if native is not None:
+        return native()
+    return state.get("Result")
+
+
+class Activity:
+    """An activity: a Task on an activity ARN, served by a worker (``pyflow.worker``)."""
+
+    def __init__(self, name: str, *, local: Callable[..., Any] | None = None) -> None:
+        self.name = name
+        self.local = local
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.local is None:
+            raise RuntimeError(f"activity {self.name!r} has no local implementation for native runs")
+        return self.local(*args, **kwargs)
+
+
+# --------------------------------------------------------------------------- context
+class _Namespace:
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
+def _context() -> _Namespace:
+    now = _clock.now().isoformat().replace("+00:00", "Z")
+    return _Namespace(
+        execution=_Namespace(
+            id="arn:aws:states:local:000000000000:execution:native:native",
+            name="native",
+            start_time=now,
+            role_arn="arn:aws:iam::000000000000:role/native",
+            input={},
+        ),
+        state=_Namespace(name="native", entered_time=now, retry_count=0),
+        state_machine=_Namespace(id="arn:aws:states:local:000000000000:stateMachine:native", name="native"),
+        task=_Namespace(token=task_token()),
+    )
+
+
+class _ContextProxy:
+    """``pf.context``: the Context object (``$$``), read fresh on each access."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_context(), name)
+
+
+context = _ContextProxy()

@@ -1,0 +1,1 @@
+"""Backends: lower the simplified CFG to ASL states (JSONata is the default target)."""

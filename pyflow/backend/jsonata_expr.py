@@ -1,0 +1,515 @@
+"""IR expressions to JSONata text with Python's meaning (DESIGN §1).
+
+Where JSONata and Python differ (truthiness, ``%``, ``//``, ``+`` on strings and
+lists, missing keys, array flattening in constructors, ``str()`` of booleans),
+the emitted expression spells Python's behaviour out; where the operand types are
+unknown it dispatches on ``$type`` at run time. Helper variables inside blocks are
+named ``$__x``: block-scoped in JSONata, and never a Python local (``__``-names are
+mangled by the frontend's reserved-prefix rule).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from pyflow import ir
+from pyflow.backend.types import Types
+
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def error(message: str) -> str:
+    return f"$error({string(message)})"
+
+
+def field_path(base: str, key: str) -> str:
+    return f"{base}.{key}" if IDENT.match(key) and key not in ("and", "or", "in", "true", "false", "null", "function") \
+        else f"{base}.`{key}`"
+
+
+@dataclass
+class Emitter:
+    """Emits JSONata for one state: ``result`` and ``input`` name what ``TaskResult``
+    and ``Input`` read in that state."""
+
+    types: Types
+    result: str = "$states.result"
+    input: str = "$states.input"
+    counter: list[int] = field(default_factory=lambda: [0])
+
+    def tmp(self, hint: str = "v") -> str:
+        self.counter[0] += 1
+        return f"$__{hint}{self.counter[0]}"
+
+    # ------------------------------------------------------------------ entry points
+    def top(self, e: ir.Expr) -> str:
+        """A whole field's value: an undefined result fails the state, as in Step Functions."""
+        if isinstance(e, ir.Subscript) and self.types.of(e.obj) in ("dict", "any") and isinstance(e.key, ir.Const) \
+                and isinstance(e.key.value, str) and self._is_path(e.obj):
+            return field_path(self.ex(e.obj), e.key.value)
+        if isinstance(e, ir.Input) and e.required:
+            return field_path(self.input, e.name)
+        return self.ex(e)
+
+    def cond(self, e: ir.Expr) -> str:
+        return self.truthy(e)
+
+    # ------------------------------------------------------------------ expressions
+    def ex(self, e: ir.Expr) -> str:
+        t = type(e).__name__
+        return getattr(self, "e_" + t)(e)
+
+    def e_Const(self, e: ir.Const) -> str:
+        return json.dumps(e.value, ensure_ascii=False, separators=(", ", ": "))
+
+    def e_Var(self, e: ir.Var) -> str:
+        return "$" + e.name
+
+    def e_TaskResult(self, e: ir.TaskResult) -> str:
+        return self.result
+
+    def e_Context(self, e: ir.Context) -> str:
+        return "$states.context." + ".".join(e.path)
+
+    def e_Input(self, e: ir.Input) -> str:
+        path = field_path(self.input, e.name)
+        if e.default is not None:
+            return f"($exists({path}) ? {path} : {self.ex(e.default)})"
+        return f"($exists({path}) ? {path} : {error('pyflow.MissingInput: missing input field ' + repr(e.name))})"
+
+    def _is_path(self, e: ir.Expr) -> bool:
+        return isinstance(e, (ir.Var, ir.TaskResult)) or (
+            isinstance(e, ir.Input) and e.required) or (
+            isinstance(e, ir.Subscript) and isinstance(e.key, ir.Const) and isinstance(e.key.value, str)
+            and self._is_path(e.obj) and self.types.of(e.obj) in ("dict", "any"))
+
+    def e_Subscript(self, e: ir.Subscript) -> str:
+        ot = self.types.of(e.obj)
+        obj = self.top(e.obj) if isinstance(e.obj, ir.Input) else self.ex(e.obj)
+        key = e.key
+        if isinstance(key, ir.Const) and isinstance(key.value, str) and ot in ("dict", "any"):
+            v = self.tmp()
+            if ot == "dict" and self._is_path(e.obj):
+                got = field_path(obj, key.value)
+            else:
+                got = f"$lookup({obj}, {string(key.value)})"
+                if ot == "any":
+                    o = self.tmp("o")
+                    return (f"({o} := {obj}; $type({o}) = \"object\" ? ({v} := $lookup({o}, {string(key.value)}); "
+                            f"$exists({v}) ? {v} : {error('KeyError: ' + repr(key.value))}) : "
+                            f"{error('TypeError: subscript of a non-dict with ' + repr(key.value))})")
+            return f"({v} := {got}; $exists({v}) ? {v} : {error('KeyError: ' + repr(key.value))})"
+        if ot == "str":
+            s, i = self.tmp("s"), self.tmp("i")
+            return (f"({s} := {obj}; {i} := {self.ex(key)}; ({i} < $length({s}) and {i} >= -$length({s})) ? "
+                    f"$substring({s}, {i}, 1) : {error('IndexError: string index out of range')})")
+        c, k, v = self.tmp("c"), self.tmp("k"), self.tmp()
+        return (f"({c} := {obj}; {k} := {self.ex(key)}; $type({c}) = \"object\" ? ({v} := $lookup({c}, {k}); "
+                f"$exists({v}) ? {v} : {error('KeyError: missing key')}) : $type({c}) = \"array\" ? "
+                f"(($type({k}) = \"number\" and {k} = $floor({k}) and {k} < $count({c}) and {k} >= -$count({c})) ? "
+                f"{c}[{k}] : {error('IndexError: list index out of range')}) : "
+                f"{error('TypeError: object is not subscriptable')})")
+
+    def e_BinOp(self, e: ir.BinOp) -> str:
+        lt, rt = self.types.of(e.left), self.types.of(e.right)
+        left, right = self.ex(e.left), self.ex(e.right)
+        if e.op == "+":
+            if lt == rt == "str":
+                return f"({left} & {right})"
+            if lt == rt == "list":
+                return f"$append({left}, {right})"
+            if lt in ("int", "float") and rt in ("int", "float"):
+                return f"({left} + {right})"
+            a, b = self.tmp("a"), self.tmp("b")
+            return (f"({a} := {left}; {b} := {right}; ($type({a}) = \"string\" and $type({b}) = \"string\") ? {a} & {b} : "
+                    f"($type({a}) = \"array\" and $type({b}) = \"array\") ? $append({a}, {b}) : "
+                    f"($type({a}) = \"number\" and $type({b}) = \"number\") ? {a} + {b} : "
+                    f"{error('TypeError: unsupported operand types for +')})")
+        if e.op in ("-", "*", "/"):
+            if e.op == "*" and ("str" in (lt, rt) or "list" in (lt, rt)):
+                return error("TypeError: sequence repetition is not supported by pyflow")
+            return f"({left} {e.op} {right})"
+        if e.op == "//":
+            return f"$floor({left} / {right})"
+        if e.op == "%":
+            a, b = self.tmp("a"), self.tmp("b")
+            return f"({a} := {left}; {b} := {right}; {a} - {b} * $floor({a} / {b}))"
+        if e.op == "**":
+            return f"$power({left}, {right})"
+        raise AssertionError(e.op)
+
+    def e_UnaryOp(self, e: ir.UnaryOp) -> str:
+        if e.op == "not":
+            return f"$not({self.truthy(e.operand)})"
+        if e.op == "-":
+            return f"(-{self.ex(e.operand)})"
+        return self.ex(e.operand)
+
+    def e_Compare(self, e: ir.Compare) -> str:
+        lt, rt = self.types.of(e.left), self.types.of(e.right)
+        left, right = self.ex(e.left), self.ex(e.right)
+        if e.op in ("is", "isnot"):
+            eq = f"({left} = {right})"
+            return eq if e.op == "is" else f"({left} != {right})"
+        if e.op in ("==", "!="):
+            if lt == rt == "timestamp":
+                left, right = f"$toMillis({left})", f"$toMillis({right})"
+            return f"({left} {'=' if e.op == '==' else '!='} {right})"
+        if e.op in ("<", "<=", ">", ">="):
+            if lt == "timestamp" or rt == "timestamp":
+                return f"($toMillis({left}) {e.op} $toMillis({right}))"
+            return f"({left} {e.op} {right})"
+        if e.op in ("in", "notin"):
+            if rt == "str":
+                test = f"$contains({right}, {left})"
+            elif rt == "list":
+                test = f"({left} in {right})"
+            elif rt == "dict":
+                test = f"({left} in $keys({right}))"
+            else:
+                c = self.tmp("c")
+                test = (f"({c} := {right}; $type({c}) = \"string\" ? $contains({c}, {left}) : $type({c}) = \"array\" ? "
+                        f"({left} in {c}) : $type({c}) = \"object\" ? ({left} in $keys({c})) : "
+                        f"{error('TypeError: argument of type is not iterable')})")
+            return test if e.op == "in" else f"$not({test})"
+        raise AssertionError(e.op)
+
+    def e_BoolOp(self, e: ir.BoolOp) -> str:
+        if all(self.types.of(v) == "bool" for v in e.values):
+            out = self.ex(e.values[-1])
+            for v in reversed(e.values[:-1]):
+                out = f"({self.ex(v)} ? {out} : false)" if e.op == "and" else f"({self.ex(v)} ? true : {out})"
+            return out
+        out = self.ex(e.values[-1])
+        for v in reversed(e.values[:-1]):
+            t = self.tmp("t")
+            test = self.truthy_of(t, self.types.of(v))
+            out = f"({t} := {self.ex(v)}; {test} ? {out if e.op == 'and' else t} : {t if e.op == 'and' else out})"
+        return out
+
+    def e_IfExp(self, e: ir.IfExp) -> str:
+        return f"({self.truthy(e.test)} ? {self.ex(e.body)} : {self.ex(e.orelse)})"
+
+    def e_ListExpr(self, e: ir.ListExpr) -> str:
+        if all(self.types.of(i) not in ("list", "any") for i in e.items):
+            return "[" + ", ".join(self.ex(i) for i in e.items) + "]"
+        parts = [self.wrap(i) for i in e.items]
+        out = parts[0]
+        for p in parts[1:]:
+            out = f"$append({out}, {p})"
+        return out
+
+    def wrap(self, e: ir.Expr) -> str:
+        """A one-element array holding ``e``, even when ``e`` is itself an array."""
+        t = self.types.of(e)
+        if t == "list":
+            return f"[[{self.ex(e)}]]"
+        if t != "any":
+            return f"[{self.ex(e)}]"
+        v = self.tmp("w")
+        return f"({v} := {self.ex(e)}; $type({v}) = \"array\" ? [[{v}]] : [{v}])"
+
+    def e_DictExpr(self, e: ir.DictExpr) -> str:
+        groups: list[str] = []
+        current: list[str] = []
+        for key, value in e.entries:
+            if key is None:
+                if current:
+                    groups.append("{" + ", ".join(current) + "}")
+                    current = []
+                groups.append(self.ex(value))
+                continue
+            if isinstance(key, ir.Const) and isinstance(key.value, str):
+                k = string(key.value)
+            elif isinstance(key, ir.Const):
+                return error("TypeError: pyflow dict keys must be strings")
+            else:
+                k = self.ex(key)
+            current.append(f"{k}: {self.value(value)}")
+        if current or not groups:
+            groups.append("{" + ", ".join(current) + "}")
+        if len(groups) == 1 and not any(k is None for k, _ in e.entries):
+            return groups[0]
+        return "$merge([" + ", ".join(groups) + "])"
+
+    def value(self, e: ir.Expr) -> str:
+        """A value inside an object constructor: an undefined would drop the key silently."""
+        if isinstance(e, (ir.Const, ir.Var, ir.ListExpr, ir.DictExpr, ir.FString, ir.Compare, ir.TaskResult)):
+            return self.ex(e)
+        v = self.tmp()
+        return f"({v} := {self.ex(e)}; $exists({v}) ? {v} : {error('undefined value')})"
+
+    def e_FString(self, e: ir.FString) -> str:
+        parts = [string(p) if isinstance(p, str) else self.ex(p) for p in e.parts if p != ""]
+        if not parts:
+            return '""'
+        if len(parts) == 1:
+            return parts[0] if not isinstance(e.parts[0], str) else parts[0]
+        return "(" + " & ".join(parts) + ")"
+
+    # ------------------------------------------------------------------ Python helpers
+    def truthy(self, e: ir.Expr) -> str:
+        t = self.types.of(e)
+        if t == "bool":
+            return self.ex(e)
+        if isinstance(e, (ir.Var, ir.TaskResult)):
+            return self.truthy_of(self.ex(e), t)
+        v = self.tmp("t")
+        return f"({v} := {self.ex(e)}; {self.truthy_of(v, t)})"
+
+    def truthy_of(self, v: str, t: str) -> str:
+        if t == "bool":
+            return v
+        if t in ("int", "float"):
+            return f"({v} != 0)"
+        if t == "str":
+            return f"({v} != \"\")"
+        if t == "list":
+            return f"($count({v}) > 0)"
+        if t == "dict":
+            return f"($count($keys({v})) > 0)"
+        if t == "none":
+            return "false"
+        return (f"($type({v}) = \"boolean\" ? {v} : $type({v}) = \"number\" ? {v} != 0 : $type({v}) = \"string\" ? "
+                f"{v} != \"\" : $type({v}) = \"array\" ? $count({v}) > 0 : $type({v}) = \"object\" ? "
+                f"$count($keys({v})) > 0 : false)")
+
+    def to_str(self, e: ir.Expr) -> str:
+        t = self.types.of(e)
+        x = self.ex(e)
+        if t == "str":
+            return x
+        if t == "int":
+            return f"$string({x})"
+        if t == "bool":
+            return f"({x} ? \"True\" : \"False\")"
+        if t == "none":
+            return '"None"'
+        v = self.tmp("s")
+        number = f"({v} = $floor({v}) and $abs({v}) < 1e16 ? $string({v}) & \".0\" : $string({v}))" if t == "float" \
+            else f"$string({v})"
+        if t == "float":
+            return f"({v} := {x}; {number})"
+        return (f"({v} := {x}; $type({v}) = \"string\" ? {v} : $type({v}) = \"boolean\" ? ({v} ? \"True\" : \"False\") : "
+                f"$type({v}) = \"null\" ? \"None\" : $type({v}) = \"number\" ? $string({v}) : "
+                f"{error('TypeError: pyflow formats only str, int, float, bool and None with str()')})")
+
+    def e_Builtin(self, e: ir.Builtin) -> str:
+        name, args = e.name, e.args
+        method = getattr(self, "b_" + name, None)
+        if method is None:
+            return error(f"pyflow: {name}() has no JSONata translation")
+        return method(*args)
+
+    def b_str(self, x: ir.Expr) -> str:
+        return self.to_str(x)
+
+    def b_len(self, x: ir.Expr) -> str:
+        t = self.types.of(x)
+        if t == "str":
+            return f"$length({self.ex(x)})"
+        if t == "list":
+            return f"$count({self.ex(x)})"
+        if t == "dict":
+            return f"$count($keys({self.ex(x)}))"
+        v = self.tmp("n")
+        return (f"({v} := {self.ex(x)}; $type({v}) = \"string\" ? $length({v}) : $type({v}) = \"array\" ? $count({v}) : "
+                f"$type({v}) = \"object\" ? $count($keys({v})) : {error('TypeError: object has no len()')})")
+
+    def b_int(self, x: ir.Expr) -> str:
+        t, v = self.types.of(x), self.tmp("n")
+        number = f"({v} >= 0 ? $floor({v}) : $ceil({v}))"
+        text = (f"($contains($trim({v}), /^[+-]?[0-9]+$/) ? $number($replace($trim({v}), \"+\", \"\")) : "
+                f"{error('ValueError: invalid literal for int()')})")
+        if t in ("int",):
+            return self.ex(x)
+        if t == "float":
+            return f"({v} := {self.ex(x)}; {number})"
+        if t == "str":
+            return f"({v} := {self.ex(x)}; {text})"
+        if t == "bool":
+            return f"({self.ex(x)} ? 1 : 0)"
+        return (f"({v} := {self.ex(x)}; $type({v}) = \"number\" ? {number} : $type({v}) = \"string\" ? {text} : "
+                f"$type({v}) = \"boolean\" ? ({v} ? 1 : 0) : {error('TypeError: int() argument')})")
+
+    def b_float(self, x: ir.Expr) -> str:
+        t, v = self.types.of(x), self.tmp("n")
+        if t in ("int", "float"):
+            return self.ex(x)
+        return (f"({v} := {self.ex(x)}; $type({v}) = \"number\" ? {v} : $type({v}) = \"string\" ? $number($trim({v})) : "
+                f"$type({v}) = \"boolean\" ? ({v} ? 1 : 0) : {error('TypeError: float() argument')})")
+
+    def b_bool(self, x: ir.Expr) -> str:
+        return self.truthy(x)
+
+    def b_abs(self, x: ir.Expr) -> str:
+        return f"$abs({self.ex(x)})"
+
+    def b_min(self, *xs: ir.Expr) -> str:
+        return "$min([" + ", ".join(self.ex(x) for x in xs) + "])"
+
+    def b_max(self, *xs: ir.Expr) -> str:
+        return "$max([" + ", ".join(self.ex(x) for x in xs) + "])"
+
+    def b_floor(self, x: ir.Expr) -> str:
+        return f"$floor({self.ex(x)})"
+
+    def b_ceil(self, x: ir.Expr) -> str:
+        return f"$ceil({self.ex(x)})"
+
+    def b_isinstance(self, x: ir.Expr, kinds: ir.Expr) -> str:
+        assert isinstance(kinds, ir.Const)
+        v = self.tmp("i")
+        tests = []
+        for k in kinds.value:
+            tests.append({
+                "str": f"$type({v}) = \"string\"", "bool": f"$type({v}) = \"boolean\"",
+                "int": f"($type({v}) = \"boolean\" or ($type({v}) = \"number\" and {v} = $floor({v})))",
+                "float": f"($type({v}) = \"number\" and {v} != $floor({v}))",
+                "dict": f"$type({v}) = \"object\"", "list": f"$type({v}) = \"array\"", "type(None)": f"$type({v}) = \"null\"",
+            }[k])
+        return f"({v} := {self.ex(x)}; {' or '.join(tests)})"
+
+    def b_json_dumps(self, x: ir.Expr, sort: ir.Expr) -> str:
+        keys = "$sort($keys($v))" if isinstance(sort, ir.Const) and sort.value else "$keys($v)"
+        return ("($d := function($v) { $type($v) = \"array\" ? \"[\" & $join([$map($v, function($e) { $d($e) })], \", \") & \"]\" : "
+                f"$type($v) = \"object\" ? \"{{\" & $join([$map({keys}, function($k) {{ $substring($string([$k]), 1, "
+                "$length($string([$k])) - 2) & \": \" & $d($lookup($v, $k)) }) ], \", \") & \"}\" : "
+                "$type($v) = \"number\" or $type($v) = \"boolean\" or $type($v) = \"null\" ? $string($v) : "
+                f"$substring($string([$v]), 1, $length($string([$v])) - 2) }}; $d({self.ex(x)}))")
+
+    def b_json_loads(self, x: ir.Expr) -> str:
+        return f"$parse({self.ex(x)})"
+
+    def b_fnmatch(self, s: ir.Expr, pattern: ir.Expr) -> str:
+        if not (isinstance(pattern, ir.Const) and isinstance(pattern.value, str)):
+            return error("pyflow: fnmatch() needs a literal pattern")
+        return f"$contains({self.ex(s)}, /{fnmatch_regex(pattern.value)}/)"
+
+    def b_uuid(self) -> str:
+        return "$uuid()"
+
+    def b_hash(self, x: ir.Expr, alg: ir.Expr) -> str:
+        return f"$hash({self.ex(x)}, {self.ex(alg)})"
+
+    def b_randint(self, a: ir.Expr, b: ir.Expr) -> str:
+        lo, hi = self.tmp("a"), self.tmp("b")
+        return f"({lo} := {self.ex(a)}; {hi} := {self.ex(b)}; $floor($random() * ({hi} - {lo} + 1)) + {lo})"
+
+    def b_timestamp(self, x: ir.Expr) -> str:
+        return self.ex(x)
+
+    def b_range(self, start: ir.Expr, stop: ir.Expr, step: ir.Expr) -> str:
+        if isinstance(step, ir.Const) and step.value == 1:
+            return f"[{self.ex(start)}..({self.ex(stop)} - 1)]"
+        a, b, s = self.tmp("a"), self.tmp("b"), self.tmp("s")
+        return (f"({a} := {self.ex(start)}; {b} := {self.ex(stop)}; {s} := {self.ex(step)}; {s} = 0 ? "
+                f"{error('ValueError: range() arg 3 must not be zero')} : "
+                f"[$map([0..($ceil(({b} - {a}) / {s}) - 1)], function($i) {{ {a} + $i * {s} }})])")
+
+    def b_list(self, x: ir.Expr) -> str:
+        t = self.types.of(x)
+        if t == "list":
+            return self.ex(x)
+        if t == "str":
+            return f"$split({self.ex(x)}, \"\")"
+        if t == "dict":
+            return f"[$keys({self.ex(x)})]"
+        return error("TypeError: pyflow supports list() of a list, str or dict")
+
+    def b_concat_lists(self, *parts: ir.Expr) -> str:
+        out = self.ex(parts[0])
+        for p in parts[1:]:
+            out = f"$append({out}, {self.ex(p)})"
+        return out
+
+    def b_check_unpack(self, x: ir.Expr, n: ir.Expr) -> str:
+        v = self.tmp("u")
+        return (f"({v} := {self.ex(x)}; $type({v}) = \"array\" and $count({v}) = {self.ex(n)} ? {v} : "
+                f"{error('ValueError: wrong number of values to unpack')})")
+
+    def b_setitem(self, d: ir.Expr, k: ir.Expr, v: ir.Expr) -> str:
+        t = self.types.of(d)
+        if t == "list":
+            return error("TypeError: pyflow does not assign list items; build a new list")
+        return f"$merge([{self.ex(d)}, {{{self.ex(k)}: {self.value(v)}}}])"
+
+    def b_m_split(self, s: ir.Expr, sep: ir.Expr) -> str:
+        return f"$split({self.ex(s)}, {self.ex(sep)})"
+
+    def b_m_upper(self, s: ir.Expr) -> str:
+        return f"$uppercase({self.ex(s)})"
+
+    def b_m_lower(self, s: ir.Expr) -> str:
+        return f"$lowercase({self.ex(s)})"
+
+    def b_m_strip(self, s: ir.Expr) -> str:
+        return f"$replace({self.ex(s)}, /^\\s+|\\s+$/, \"\")"
+
+    def b_m_lstrip(self, s: ir.Expr) -> str:
+        return f"$replace({self.ex(s)}, /^\\s+/, \"\")"
+
+    def b_m_rstrip(self, s: ir.Expr) -> str:
+        return f"$replace({self.ex(s)}, /\\s+$/, \"\")"
+
+    def b_m_startswith(self, s: ir.Expr, p: ir.Expr) -> str:
+        a, b = self.tmp("s"), self.tmp("p")
+        return f"({a} := {self.ex(s)}; {b} := {self.ex(p)}; $substring({a}, 0, $length({b})) = {b})"
+
+    def b_m_endswith(self, s: ir.Expr, p: ir.Expr) -> str:
+        a, b = self.tmp("s"), self.tmp("p")
+        return (f"({a} := {self.ex(s)}; {b} := {self.ex(p)}; $length({b}) = 0 or ($length({a}) >= $length({b}) and "
+                f"$substring({a}, $length({a}) - $length({b})) = {b}))")
+
+    def b_m_replace(self, s: ir.Expr, old: ir.Expr, new: ir.Expr) -> str:
+        return f"$replace({self.ex(s)}, {self.ex(old)}, {self.ex(new)})"
+
+    def b_m_join(self, sep: ir.Expr, xs: ir.Expr) -> str:
+        return f"$join({self.ex(xs)}, {self.ex(sep)})"
+
+    def b_m_get(self, d: ir.Expr, k: ir.Expr, default: ir.Expr | None = None) -> str:
+        v = self.tmp("g")
+        fallback = self.ex(default) if default is not None else "null"
+        return f"({v} := $lookup({self.ex(d)}, {self.ex(k)}); $exists({v}) ? {v} : {fallback})"
+
+    def b_m_keys(self, d: ir.Expr) -> str:
+        return f"[$keys({self.ex(d)})]"
+
+
+def fnmatch_regex(pattern: str) -> str:
+    """A shell pattern (``fnmatch.fnmatchcase``) as an anchored JavaScript regex body."""
+    out, i, n = ["^"], 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        i += 1
+        if c == "*":
+            out.append("[\\s\\S]*")
+        elif c == "?":
+            out.append("[\\s\\S]")
+        elif c == "[":
+            j = i
+            if j < n and pattern[j] == "!":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            while j < n and pattern[j] != "]":
+                j += 1
+            if j >= n:
+                out.append("\\[")
+            else:
+                body = pattern[i:j].replace("\\", "\\\\").replace("/", "\\/")
+                i = j + 1
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                elif body.startswith("^"):
+                    body = "\\" + body
+                out.append(f"[{body}]")
+        else:
+            out.append(re.escape(c).replace("/", "\\/"))
+    out.append("$")
+    return "".join(out)

@@ -1,0 +1,36 @@
+"""State names from the source: readable, unique, at most 80 characters.
+
+Only ``[A-Za-z0-9_-]`` is used, the set Step Functions accepts everywhere
+(CloudWatch logging included).
+"""
+from __future__ import annotations
+
+import re
+
+MAX = 80
+_BAD = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def clean(text: str) -> str:
+    text = _BAD.sub("_", text).strip("_") or "State"
+    return text[:MAX]
+
+
+def unique_names(wanted: list[tuple[int, str, int]]) -> dict[int, str]:
+    """(node, base name, line) -> node -> unique name. A base used once stays bare;
+    repeated bases get ``-<line>`` (and ``-<n>`` on a shared line)."""
+    counts: dict[str, int] = {}
+    for _, base, _ in wanted:
+        counts[base] = counts.get(base, 0) + 1
+    taken: set[str] = set()
+    out: dict[int, str] = {}
+    for node, base, line in wanted:
+        name = base if counts[base] == 1 else f"{base[:MAX - 8]}-{line}"
+        candidate, i = name, 2
+        while candidate in taken:
+            suffix = f"-{i}"
+            candidate = name[: MAX - len(suffix)] + suffix
+            i += 1
+        taken.add(candidate)
+        out[node] = candidate
+    return out

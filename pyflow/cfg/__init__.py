@@ -1,0 +1,61 @@
+"""The control-flow graph: a networkx ``MultiDiGraph`` (a ``DiGraph`` whose parallel
+edges are keyed by their label) of ``pyflow.ir`` operations.
+
+Edge attributes: ``label`` ("next", "T", "F", "r0".., "default") and ``assigns``,
+the assignments folded onto that edge, in source order.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import networkx as nx
+
+from pyflow import ir
+
+
+def op(g: nx.MultiDiGraph, n: int) -> ir.Op:
+    return g.nodes[n]["op"]
+
+
+def out_edges(g: nx.MultiDiGraph, n: int) -> list[tuple[int, int, str, dict]]:
+    """Out-edges in a stable order: rules r0, r1, ... then T, F, default, next."""
+    order = {"T": 0, "F": 1, "default": 10_000, "next": 20_000}
+    edges = [(u, v, k, d) for u, v, k, d in g.out_edges(n, keys=True, data=True)]
+    return sorted(edges, key=lambda e: order.get(e[2], int(e[2][1:]) if e[2].startswith("r") else 0))
+
+
+def successor(g: nx.MultiDiGraph, n: int) -> int | None:
+    edges = out_edges(g, n)
+    return edges[0][1] if len(edges) == 1 else None
+
+
+def redirect(g: nx.MultiDiGraph, u: int, old_v: int, key: str, new_v: int, extra_assigns: list | None = None) -> None:
+    """Move edge (u, old_v, key) to point at new_v, appending assignments."""
+    data = dict(g.edges[u, old_v, key])
+    g.remove_edge(u, old_v, key)
+    data["assigns"] = list(data.get("assigns", [])) + list(extra_assigns or [])
+    g.add_edge(u, new_v, key=key, **data)
+
+
+def add_edge(g: nx.MultiDiGraph, u: int, v: int, label: str, assigns: list | None = None) -> None:
+    g.add_edge(u, v, key=label, label=label, assigns=list(assigns or []))
+
+
+def reachable(g: nx.MultiDiGraph, entry: int) -> set[int]:
+    return set(nx.descendants(g, entry)) | {entry}
+
+
+def nodes_in_order(g: nx.MultiDiGraph, entry: int) -> Iterator[int]:
+    """Depth-first from the entry following edges in their stable order: the
+    state order of the output, so that it reads like the source."""
+    seen: set[int] = set()
+    stack = [entry]
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        yield n
+        for _, v, _, _ in reversed(out_edges(g, n)):
+            if v not in seen:
+                stack.append(v)

@@ -1,0 +1,82 @@
+"""``pyflow synth MODULE:FUNCTION [-o cdk.out]``: a CloudFormation template, no CDK CLI.
+
+Synthesizes a one-stack CDK app (``pyflow.cdk.synth``) with ``App.synth()``: the
+template, the Lambda code assets and the cloud assembly manifest land in the
+output directory, ready for ``cdk deploy --app cdk.out`` or any CloudFormation
+tooling. Node.js and aws-cdk-lib are checked first so that a missing one is a
+single line telling what to install, not a jsii traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "synth",
+        help="synthesize a CDK app (CloudFormation template + Lambda assets) for a workflow",
+        description="Synthesize the workflow's stack: its tasks as Lambda functions, the state machine, "
+        "and a least-privilege role. Needs Node.js and aws-cdk-lib; not the CDK CLI.",
+    )
+    parser.add_argument("target", metavar="MODULE:FUNCTION", help="e.g. examples/job_poller.py:job_poller")
+    parser.add_argument("-o", "--output", default="cdk.out", help="output directory (default: cdk.out)")
+    parser.add_argument("--stack-name", help="CloudFormation stack name (default: from the workflow's name)")
+    parser.add_argument(
+        "--query-language",
+        choices=("jsonata", "jsonpath"),
+        default=None,
+        help="the query language to compile to (default: the workflow's, else jsonata)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pyflow.cdk.synth import SynthError, preflight
+    from pyflow.cli import EXIT_OK, EXIT_USAGE, EXIT_USER
+
+    if args.stack_name is not None and not _valid_stack_name(args.stack_name):
+        print(
+            f"pyflow synth: error: invalid --stack-name {args.stack_name!r}: use letters, digits and hyphens, "
+            "starting with a letter (at most 128 characters)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        preflight()
+    except SynthError as exc:
+        print(f"pyflow synth: error: {exc}", file=sys.stderr)
+        return EXIT_USER
+
+    from pyflow.cdk.source import compile_source
+    from pyflow.diagnostics import CompileError
+
+    try:
+        compiled = compile_source(args.target, args.query_language)
+    except CompileError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_USER
+    except (FileNotFoundError, ModuleNotFoundError) as exc:
+        print(f"pyflow synth: error: {exc}", file=sys.stderr)
+        return EXIT_USER
+    for warning in getattr(compiled, "warnings", ()):
+        render = getattr(warning, "render", None)
+        print(render() if callable(render) else f"warning: {warning}", file=sys.stderr)
+
+    from pyflow.cdk.assets import AssetError
+    from pyflow.cdk.synth import synthesize
+
+    try:
+        template = synthesize(compiled, args.output, stack_name=args.stack_name)
+    except AssetError as exc:
+        print(f"pyflow synth: error: {exc}", file=sys.stderr)
+        return EXIT_USER
+    print(template)
+    return EXIT_OK
+
+
+def _valid_stack_name(name: str) -> bool:
+    import re
+
+    return re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,127}", name) is not None

@@ -1,0 +1,89 @@
+"""What the compiler hands its consumers (cli, local runner, iam, cdk, graph).
+
+Everything here is plain data read from the source: the compiler never imports
+the user's module. ``task_functions`` is the one place that does, for local runs.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """A ``@task`` a workflow calls, and where its code lives."""
+
+    name: str  # the definition substitution: the Resource is "${name}"
+    function: str  # the Python function's name in its module
+    module: str  # dotted module name, importable with ``root`` on sys.path
+    path: Path  # the source file
+    root: Path  # the directory to package as the Lambda asset
+    options: dict[str, Any] = field(default_factory=dict)  # literal @task(...) options
+    line: int = 0
+
+    @property
+    def resource(self) -> str:
+        return "${" + self.name + "}"
+
+    @property
+    def existing_arn(self) -> str | None:
+        """``@task(resource="arn:...")``: an existing function, imported not created."""
+        value = self.options.get("resource")
+        return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class CompiledWorkflow:
+    """One state machine: its ASL, and the tasks, nested machines and activities it names."""
+
+    name: str
+    definition: dict[str, Any]
+    query_language: str
+    options: dict[str, Any] = field(default_factory=dict)  # literal @workflow(...) options
+    tasks: tuple[TaskInfo, ...] = ()
+    nested: tuple["CompiledWorkflow", ...] = ()
+    activities: tuple[str, ...] = ()
+    warnings: tuple[Any, ...] = ()  # pyflow.diagnostics.Diagnostic
+    source: Path | None = None
+
+    @property
+    def json(self) -> str:
+        """The definition as deterministic text (same source, same bytes)."""
+        return dumps_definition(self.definition)
+
+    @property
+    def substitutions(self) -> tuple[str, ...]:
+        """Every ``${name}`` the definition uses, sorted."""
+        names = {t.name for t in self.tasks} | {w.name for w in self.nested} | set(self.activities)
+        return tuple(sorted(names))
+
+    def task_functions(self) -> dict[str, Callable[..., Any]]:
+        """Import the task modules and map each Resource string to its ``@task`` object."""
+        found: dict[str, Callable[..., Any]] = {}
+        for info in self.tasks:
+            module = _import_from(info.root, info.module, info.path)
+            found[info.resource] = getattr(module, info.function)
+            found[info.name] = found[info.resource]
+        for wf in self.nested:
+            found.update(wf.task_functions())
+        return found
+
+
+def dumps_definition(definition: dict[str, Any]) -> str:
+    return json.dumps(definition, indent=2, ensure_ascii=False) + "\n"
+
+
+def _import_from(root: Path, module: str, path: Path) -> Any:
+    if module in sys.modules and getattr(sys.modules[module], "__file__", None) and Path(
+        sys.modules[module].__file__  # type: ignore[arg-type]
+    ).resolve() == path.resolve():
+        return sys.modules[module]
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return importlib.import_module(module)

@@ -1,0 +1,168 @@
+"""The compiler's entry point: source -> frontend -> cfg -> passes -> backend -> ASL.
+
+``compile_workflow`` accepts a ``pyflow.api.Workflow`` object (its source file is
+read, never re-imported) or a ``"path/to/file.py:function"`` / ``"dotted.module:function"``
+reference, and returns a ``CompiledWorkflow``; every problem is raised at once as
+a ``CompileError``.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import inspect
+import sys
+from pathlib import Path
+from typing import Any
+
+from pyflow.compiled import CompiledWorkflow, TaskInfo, dumps_definition
+from pyflow.diagnostics import CompileError, Reporter, Span
+
+QUERY_LANGUAGES = ("jsonata", "jsonpath")
+
+
+def locate(target: Any) -> tuple[Path, str]:
+    """A workflow reference to (source file, function name) without importing it."""
+    if isinstance(target, str):
+        if ":" not in target:
+            raise CompileError([_usage(f"{target!r} is not MODULE:FUNCTION (e.g. examples/job_poller.py:job_poller)")])
+        module, _, function = target.rpartition(":")
+        if module.endswith(".py") or "/" in module or Path(module).is_file():
+            return Path(module), function
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            candidate = Path(*module.split(".")).with_suffix(".py")
+            if candidate.is_file():
+                return candidate, function
+            raise CompileError([_usage(f"cannot find module {module!r}")])
+        return Path(spec.origin), function
+    fn = getattr(target, "fn", target)
+    try:
+        path = Path(inspect.getsourcefile(fn) or "")
+    except TypeError:
+        raise CompileError([_usage(f"{target!r} is not a Python function")]) from None
+    return path, fn.__name__
+
+
+def _usage(message: str):
+    from pyflow.diagnostics import Diagnostic
+
+    return Diagnostic("PF003", message, None, help="name a @workflow function as path/to/module.py:function")
+
+
+def compile_workflow(target: Any, query_language: str | None = None) -> CompiledWorkflow:
+    path, function = locate(target)
+    return compile_file(path, function, query_language)
+
+
+def compile_file(path: Path, function: str, query_language: str | None = None) -> CompiledWorkflow:
+    from pyflow.frontend.lower import FunctionLowerer
+    from pyflow.frontend.modules import ModuleLoader
+
+    reporter = Reporter()
+    loader = ModuleLoader(reporter)
+    mod = loader.load(path)
+    if mod is None:
+        raise CompileError(reporter.items)
+    info = mod.functions.get(function)
+    if info is None or info.kind != "workflow":
+        what = "is not defined" if info is None else f"is a @{info.kind}" if info.kind else "is not decorated with @workflow"
+        span = mod.span(info.node.name) if info is not None else Span(os.path.relpath(path), 1, 1)
+        workflows = sorted(f.name for f in mod.functions.values() if f.kind == "workflow")
+        reporter.error("PF003", f"{function!r} {what} in {path}", span,
+                       help=("workflows here: " + ", ".join(workflows)) if workflows else "decorate a function with @workflow")
+        raise CompileError(reporter.items)
+    lang = query_language or str(info.options.get("query_language") or "jsonata")
+    if lang not in QUERY_LANGUAGES:
+        reporter.error("PF112", f"unknown query language {lang!r}", mod.span(info.node.name),
+                       help="use \"jsonata\" or \"jsonpath\"")
+        raise CompileError(reporter.items)
+    _check_options(info, reporter)
+    lowered = FunctionLowerer(info, loader, reporter).lower()
+    reporter.raise_if_errors()
+    assert lowered is not None
+    from pyflow.passes import run_all
+
+    run_all(lowered.graph, lowered.entry)
+    definition = _lower_definition(lowered, lang, info.options)
+    _check_limits(definition, mod, info, reporter)
+    reporter.raise_if_errors()
+    tasks = tuple(
+        TaskInfo(sig.name, sig.function, sig.module.name, sig.module.path, sig.module.root,
+                 dict(sig.options), sig.module.span(sig.node).line)
+        for sig in sorted(lowered.tasks.values(), key=lambda s: s.name)
+    )
+    return CompiledWorkflow(
+        name=str(info.options.get("name") or info.name), definition=definition, query_language=lang,
+        options=dict(info.options), tasks=tasks, warnings=tuple(reporter.warnings), source=mod.path,
+    )
+
+
+WORKFLOW_OPTIONS = {"name", "type", "timeout", "comment", "query_language", "logs", "tracing"}
+
+
+def _check_options(info: Any, reporter: Reporter) -> None:
+    for key, node in info.option_nodes.items():
+        if key not in WORKFLOW_OPTIONS:
+            reporter.error("PF112", f"@workflow has no option {key!r}", info.module.span(node),
+                           help="options: " + ", ".join(sorted(WORKFLOW_OPTIONS)))
+    timeout = info.options.get("timeout")
+    if timeout is not None and not (isinstance(timeout, int) and not isinstance(timeout, bool) and timeout > 0):
+        reporter.error("PF112", "@workflow(timeout=) must be a positive whole number of seconds",
+                       info.module.span(info.option_nodes["timeout"]))
+    wtype = info.options.get("type")
+    if wtype is not None and wtype not in ("STANDARD", "EXPRESS"):
+        reporter.error("PF112", "@workflow(type=) must be \"STANDARD\" or \"EXPRESS\"",
+                       info.module.span(info.option_nodes["type"]))
+
+
+def _lower_definition(lowered: Any, lang: str, options: dict[str, Any]) -> dict[str, Any]:
+    from pyflow.backend.jsonata_states import JsonataLowering, TaskMeta
+
+    tasks = {name: TaskMeta(sig.returns, sig.options) for name, sig in lowered.tasks.items()}
+    input_types = dict(lowered.var_types)
+    if lang == "jsonpath":
+        try:
+            from pyflow.backend.jsonpath_states import lower_jsonpath  # type: ignore[import-not-found]
+        except ImportError:
+            lower_jsonpath = None
+        if lower_jsonpath is None:
+            raise CompileError([_usage_lang()])
+        return lower_jsonpath(lowered, options)
+    start, states = JsonataLowering(lowered.graph, lowered.entry, tasks, input_types).lower()
+    definition: dict[str, Any] = {}
+    if isinstance(options.get("comment"), str):
+        definition["Comment"] = options["comment"]
+    definition["QueryLanguage"] = "JSONata"
+    definition["StartAt"] = start
+    definition["States"] = states
+    if isinstance(options.get("timeout"), int):
+        definition["TimeoutSeconds"] = options["timeout"]
+    return definition
+
+
+def _usage_lang():
+    from pyflow.diagnostics import Diagnostic
+
+    return Diagnostic("PF112", "the JSONPath target is not available in this version of pyflow", None,
+                      help="use --query-language jsonata")
+
+
+MAX_DEFINITION_BYTES = 1_048_576
+
+
+def _check_limits(definition: dict[str, Any], mod: Any, info: Any, reporter: Reporter) -> None:
+    size = len(dumps_definition(definition).encode("utf-8"))
+    if size > MAX_DEFINITION_BYTES:
+        reporter.error("PF120", f"the definition is {size:,} bytes; Step Functions accepts at most 1 MB",
+                       mod.span(info.node.name), help="split the workflow into nested workflows or fragments")
+
+
+def compile_to_json(target: Any, query_language: str | None = None) -> str:
+    return compile_workflow(target, query_language).json
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(compile_to_json(sys.argv[1]))

@@ -1,0 +1,132 @@
+"""Compiler diagnostics: file:line:col, the source line, a caret and a help line.
+
+Every code the compiler can emit is registered in ``CODES`` with a one-line
+summary; ``docs/diagnostics.md`` documents each with an example and a test
+checks the two agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+CODES: dict[str, str] = {
+    "PF001": "syntax error in a source file",
+    "PF002": "cannot read a source file (missing, not UTF-8, not a file)",
+    "PF003": "MODULE:FUNCTION names nothing, or names a function that is not a @workflow",
+    "PF004": "a task module could not be resolved or imports itself in a cycle",
+    "PF100": "a statement pyflow does not translate",
+    "PF101": "an expression pyflow does not translate",
+    "PF102": "an operator whose Python meaning the target cannot keep for these operand types",
+    "PF103": "a name that is not defined (not a parameter, local, module constant or builtin)",
+    "PF104": "a call to something that is not a task, fragment, workflow or pyflow builtin",
+    "PF105": "a task call whose arguments do not match the task's signature",
+    "PF106": "a task call inside an expression that may not evaluate it (and/or, conditional, comprehension)",
+    "PF107": "raise of something that is not an exception class defined or imported in the module",
+    "PF108": "a workflow or task signature pyflow cannot bind (*args, **kwargs, positional-only)",
+    "PF109": "break or continue outside a loop",
+    "PF110": "a construct that belongs to a later milestone (try/except, parallel, map, fragments, nested workflows)",
+    "PF111": "a bad argument to a pyflow builtin (pf.wait, pf.fail, pf.hash, ...)",
+    "PF112": "a decorator option that is not a literal or is not known",
+    "PF113": "assignment to a name pyflow reserves, or to a target it cannot represent",
+    "PF120": "the definition exceeds a Step Functions limit (names, size, history)",
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where in a file: 1-based line and column, end exclusive."""
+
+    path: str
+    line: int
+    col: int
+    end_line: int = 0
+    end_col: int = 0
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span | None
+    help: str = ""
+    severity: Severity = "error"
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def render(self, source_lines: list[str] | None = None) -> str:
+        """The human form (DESIGN §4)."""
+        head = f"{self.severity}[{self.code}]: {self.message}"
+        if self.span is None:
+            out = [f"pyflow: {head}"]
+        else:
+            out = [f"{self.span.path}:{self.span.line}:{self.span.col}: {head}"]
+            lines = source_lines if source_lines is not None else _read_lines(self.span.path)
+            if lines is not None and 1 <= self.span.line <= len(lines):
+                text = lines[self.span.line - 1].rstrip("\n").expandtabs(4)
+                gutter = str(self.span.line)
+                pad = " " * len(gutter)
+                width = 1
+                if self.span.end_line == self.span.line and self.span.end_col > self.span.col:
+                    width = self.span.end_col - self.span.col
+                elif self.span.end_line > self.span.line:
+                    width = max(1, len(text) - self.span.col + 1)
+                out.append(f"{pad} |")
+                out.append(f"{gutter} | {text}")
+                out.append(f"{pad} | {' ' * (self.span.col - 1)}{'^' * width}")
+        for note in self.notes:
+            out.append(f"   = note: {note}")
+        if self.help:
+            out.append(f"   = help: {self.help}")
+        return "\n".join(out)
+
+
+def _read_lines(path: str) -> list[str] | None:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+class CompileError(Exception):
+    """Raised with every diagnostic a compilation produced (never just the first)."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = sorted(
+            diagnostics,
+            key=lambda d: (d.span.path, d.span.line, d.span.col, d.code) if d.span else ("", 0, 0, d.code),
+        )
+        super().__init__("\n".join(d.message for d in self.diagnostics))
+
+    def render(self) -> str:
+        errors = sum(1 for d in self.diagnostics if d.severity == "error")
+        body = "\n\n".join(d.render() for d in self.diagnostics)
+        return f"{body}\n\npyflow: {errors} error{'s' if errors != 1 else ''}"
+
+
+class Reporter:
+    """Collects diagnostics while a compilation goes on, so all are reported together."""
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def error(self, code: str, message: str, span: Span | None, help: str = "") -> None:
+        assert code in CODES, code
+        self.items.append(Diagnostic(code, message, span, help))
+
+    def warning(self, code: str, message: str, span: Span | None, help: str = "") -> None:
+        assert code in CODES, code
+        self.items.append(Diagnostic(code, message, span, help, severity="warning"))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "warning"]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise CompileError(self.items)

@@ -1,0 +1,997 @@
+"""Lower a ``@workflow`` function body to a control-flow graph of IR operations.
+
+Statements become nodes of a networkx ``DiGraph``; structured control flow
+(if/while/for/break/continue/return) becomes edges labelled ``next``, ``T`` or
+``F``. Expressions become ``pyflow.ir`` trees. Task calls nested in expressions
+are hoisted into their own ``TaskCall`` nodes, in Python's evaluation order.
+Anything that cannot keep Python's meaning is reported, and lowering goes on so
+that every error in the file is reported at once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+import networkx as nx
+
+from pyflow import ir
+from pyflow.diagnostics import Reporter, Span
+from pyflow.frontend.modules import BUILTIN_EXCEPTIONS, FunctionInfo, ModuleLoader, SourceModule, error_ref, literal
+
+Frontier = list[tuple[int, str]]
+
+RESERVED_PREFIX = "pf_"
+STRING_METHODS = {
+    "split": (0, 1), "upper": (0, 0), "lower": (0, 0), "strip": (0, 0), "lstrip": (0, 0), "rstrip": (0, 0),
+    "startswith": (1, 1), "endswith": (1, 1), "replace": (2, 2), "join": (1, 1), "get": (1, 2),
+    "keys": (0, 0), "values": (0, 0), "items": (0, 0),
+}
+PY_BUILTINS = {"len", "str", "int", "float", "bool", "isinstance", "abs", "min", "max", "list", "sorted", "sum", "round"}
+QUALIFIED_BUILTINS = {
+    "json.dumps": "json_dumps", "json.loads": "json_loads", "fnmatch.fnmatch": "fnmatch",
+    "fnmatch.fnmatchcase": "fnmatch", "random.randint": "randint", "math.floor": "floor", "math.ceil": "ceil",
+    "base64.b64encode": "b64encode", "base64.b64decode": "b64decode",
+}
+LATER = "PF110"
+
+
+class Unsupported(Exception):
+    """Raised inside expression lowering after a diagnostic was reported."""
+
+
+@dataclass
+class TaskSignature:
+    name: str  # substitution name
+    function: str
+    params: list[tuple[str, bool]]  # (name, has default)
+    module: SourceModule
+    node: cst.FunctionDef
+    options: dict[str, Any]
+    returns: str  # a type name for inference
+
+
+@dataclass
+class Loop:
+    head: int
+    breaks: Frontier = field(default_factory=list)
+
+
+@dataclass
+class LoweredFunction:
+    graph: nx.MultiDiGraph
+    entry: int
+    params: list[tuple[str, ir.Expr | None]]
+    tasks: dict[str, TaskSignature]
+    var_types: dict[str, str]
+
+
+ANNOTATION_TYPES = {
+    "str": "str", "int": "int", "float": "float", "bool": "bool", "dict": "dict", "list": "list",
+    "None": "none", "Dict": "dict", "List": "list", "tuple": "list", "Tuple": "list",
+}
+
+
+def annotation_type(node: cst.Annotation | None) -> str:
+    if node is None:
+        return "any"
+    ann = node.annotation
+    if isinstance(ann, cst.Subscript):
+        ann = ann.value
+    if isinstance(ann, cst.Attribute):
+        ann = ann.attr
+    if isinstance(ann, cst.Name):
+        return ANNOTATION_TYPES.get(ann.value, "any")
+    return "any"
+
+
+class FunctionLowerer:
+    def __init__(self, fn: FunctionInfo, loader: ModuleLoader, reporter: Reporter) -> None:
+        self.fn = fn
+        self.mod = fn.module
+        self.loader = loader
+        self.reporter = reporter
+        self.graph = nx.MultiDiGraph()
+        self.counter = 0
+        self.loops: list[Loop] = []
+        self.tasks: dict[str, TaskSignature] = {}
+        self.locals: set[str] = set()
+        self.params: list[tuple[str, ir.Expr | None]] = []
+        self.declared_types: dict[str, str] = {}
+        self.temp_counter = 0
+        self.pending: list[ir.Op] = []
+        self.in_condition = 0
+
+    # ------------------------------------------------------------ graph helpers
+    def new(self, op: ir.Op) -> int:
+        node = self.counter
+        self.counter += 1
+        self.graph.add_node(node, op=op)
+        return node
+
+    def connect(self, frontier: Frontier, target: int) -> None:
+        for src, label in frontier:
+            self.graph.add_edge(src, target, key=label, label=label, assigns=[])
+
+    def emit(self, frontier: Frontier, op: ir.Op) -> Frontier:
+        node = self.new(op)
+        self.connect(frontier, node)
+        return [(node, "next")]
+
+    def span(self, node: cst.CSTNode) -> Span:
+        return self.mod.span(node)
+
+    def error(self, code: str, message: str, node: cst.CSTNode | None, help: str = "") -> None:
+        self.reporter.error(code, message, self.span(node) if node is not None else None, help)
+
+    # ------------------------------------------------------------ entry
+    def lower(self) -> LoweredFunction | None:
+        node = self.fn.node
+        self._collect_locals(node.body)
+        entry = self.new(ir.Entry(span=self.span(node)))
+        frontier: Frontier = [(entry, "next")]
+        params = node.params
+        if params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or params.star_kwarg is not None or params.posonly_params:
+            self.error("PF108", "a workflow's parameters must be plain named parameters", params,
+                       help="remove *args/**kwargs/positional-only markers; each parameter is an input field")
+        for p in list(params.params) + list(params.kwonly_params):
+            name = p.name.value
+            default = None
+            if p.default is not None:
+                default = self.expr(p.default)
+            self.params.append((name, default))
+            self.declared_types[name] = annotation_type(p.annotation)
+            self.locals.add(name)
+            value = ir.Input(name, default, p.default is None)
+            frontier = self.emit(frontier, ir.Assign(name, value, span=self.span(p)))
+        frontier = self.block(self._body(node.body), frontier)
+        if frontier:
+            ret = self.new(ir.Return(ir.Const(None), span=self.span(node)))
+            self.connect(frontier, ret)
+        return LoweredFunction(self.graph, entry, self.params, self.tasks, self.declared_types)
+
+    @staticmethod
+    def _body(body: cst.BaseSuite) -> list[cst.BaseStatement]:
+        if isinstance(body, cst.IndentedBlock):
+            return list(body.body)
+        assert isinstance(body, cst.SimpleStatementSuite)
+        return [cst.SimpleStatementLine(body=body.body)]
+
+    def _collect_locals(self, body: cst.BaseSuite) -> None:
+        fn = self
+
+        class Collector(cst.CSTVisitor):
+            def visit_Name(self, node: cst.Name) -> None:  # noqa: N802
+                pass
+
+            def visit_AssignTarget(self, node: cst.AssignTarget) -> None:  # noqa: N802
+                fn._target_names(node.target)
+
+            def visit_AnnAssign(self, node: cst.AnnAssign) -> None:  # noqa: N802
+                fn._target_names(node.target)
+
+            def visit_AugAssign(self, node: cst.AugAssign) -> None:  # noqa: N802
+                fn._target_names(node.target)
+
+            def visit_For(self, node: cst.For) -> None:  # noqa: N802
+                fn._target_names(node.target)
+
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:  # noqa: N802
+                return False
+
+            def visit_Lambda(self, node: cst.Lambda) -> bool:  # noqa: N802
+                return False
+
+        body.visit(Collector())
+
+    def _target_names(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.locals.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                self._target_names(el.value)
+
+    # ------------------------------------------------------------ statements
+    def block(self, stmts: list[cst.BaseStatement], frontier: Frontier) -> Frontier:
+        for stmt in stmts:
+            if not frontier:
+                # unreachable code after return/raise/break: still checked, never emitted
+                dead = self.new(ir.Nop(label="dead"))
+                self.block([stmt], [(dead, "next")])
+                continue
+            frontier = self.statement(stmt, frontier)
+        return frontier
+
+    def statement(self, stmt: cst.BaseStatement, frontier: Frontier) -> Frontier:
+        try:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if not frontier:
+                        break
+                    frontier = self.small(small, frontier)
+                return frontier
+            if isinstance(stmt, cst.If):
+                return self.if_stmt(stmt, frontier)
+            if isinstance(stmt, cst.While):
+                return self.while_stmt(stmt, frontier)
+            if isinstance(stmt, cst.For):
+                return self.for_stmt(stmt, frontier)
+            if isinstance(stmt, (cst.Try, cst.TryStar)):
+                self.error(LATER, "try/except is not supported by this version of pyflow", stmt,
+                           help="handle errors inside a @task until try/except support lands")
+                return frontier
+            if isinstance(stmt, cst.With):
+                self.error(LATER, "`with` blocks (pf.parallel) are not supported by this version of pyflow", stmt,
+                           help="call the tasks one after the other")
+                return frontier
+            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                self.error("PF100", "a workflow cannot define functions or classes", stmt,
+                           help="define it at module level as a @task")
+                return frontier
+            self.error("PF100", f"`{type(stmt).__name__.lower()}` statements are not supported in a workflow", stmt,
+                       help="move this logic into a @task function")
+            return frontier
+        except Unsupported:
+            self.pending.clear()
+            return frontier
+
+    def flush(self, frontier: Frontier) -> Frontier:
+        for op in self.pending:
+            frontier = self.emit(frontier, op)
+        self.pending.clear()
+        return frontier
+
+    def small(self, small: cst.BaseSmallStatement, frontier: Frontier) -> Frontier:
+        if isinstance(small, cst.Pass):
+            return frontier
+        if isinstance(small, cst.Expr):
+            return self.expr_statement(small, frontier)
+        if isinstance(small, cst.Assign):
+            return self.assign(small.targets, small.value, small, frontier)
+        if isinstance(small, cst.AnnAssign):
+            if small.value is None:
+                if isinstance(small.target, cst.Name):
+                    self.declared_types[small.target.value] = annotation_type(small.annotation)
+                return frontier
+            if isinstance(small.target, cst.Name):
+                self.declared_types[small.target.value] = annotation_type(small.annotation)
+            return self.assign([cst.AssignTarget(small.target)], small.value, small, frontier)
+        if isinstance(small, cst.AugAssign):
+            return self.aug_assign(small, frontier)
+        if isinstance(small, cst.Return):
+            value = ir.Const(None) if small.value is None else self.value_or_task(small.value, None)
+            frontier = self.flush(frontier)
+            node = self.new(ir.Return(value, span=self.span(small)))
+            self.connect(frontier, node)
+            return []
+        if isinstance(small, cst.Raise):
+            return self.raise_stmt(small, frontier)
+        if isinstance(small, cst.Break):
+            if not self.loops:
+                self.error("PF109", "`break` outside a loop", small)
+                return frontier
+            self.loops[-1].breaks.extend(frontier)
+            return []
+        if isinstance(small, cst.Continue):
+            if not self.loops:
+                self.error("PF109", "`continue` outside a loop", small)
+                return frontier
+            self.connect(frontier, self.loops[-1].head)
+            return []
+        if isinstance(small, (cst.Import, cst.ImportFrom)):
+            self.error("PF100", "imports belong at module level, not inside a workflow", small,
+                       help="move the import to the top of the module")
+            return frontier
+        self.error("PF100", f"`{type(small).__name__.lower()}` statements are not supported in a workflow", small,
+                   help="move this logic into a @task function")
+        return frontier
+
+    def expr_statement(self, small: cst.Expr, frontier: Frontier) -> Frontier:
+        value = small.value
+        if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+            return frontier  # a docstring or comment string
+        if isinstance(value, cst.Call):
+            special = self.statement_call(value, frontier)
+            if special is not None:
+                return special
+            task = self.task_for(value.func)
+            if task is not None:
+                op = self.task_call(value, task, None)
+                frontier = self.flush(frontier)
+                return self.emit(frontier, op)
+        self.error("PF100", "this expression statement has no effect in a workflow", small,
+                   help="assign its value to a name, or call a @task")
+        return frontier
+
+    def statement_call(self, call: cst.Call, frontier: Frontier) -> Frontier | None:
+        """pf.wait / time.sleep / pf.fail / pf.custom_state used as statements."""
+        name = self.mod.pyflow_name(call.func)
+        quals = self.mod.qualified(call.func)
+        if name == "wait" or "time.sleep" in quals:
+            op = self.wait_call(call, sleep="time.sleep" in quals)
+            frontier = self.flush(frontier)
+            return self.emit(frontier, op)
+        if name == "fail":
+            error, cause = "pyflow.Failed", ir.Const("")
+            for i, arg in enumerate(call.args):
+                key = arg.keyword.value if arg.keyword else ("error", "cause")[min(i, 1)]
+                if key == "error":
+                    try:
+                        error = str(literal(arg.value))
+                    except (ValueError, SyntaxError):
+                        self.error("PF111", "pf.fail(error=...) must be a string literal", arg.value,
+                                   help="the error name is fixed when the state machine is built")
+                elif key == "cause":
+                    cause = self.expr(arg.value)
+                else:
+                    self.error("PF111", f"pf.fail() has no argument {key!r}", arg)
+            frontier = self.flush(frontier)
+            node = self.new(ir.Raise(error, cause, span=self.span(call)))
+            self.connect(frontier, node)
+            return []
+        if name == "custom_state":
+            if not call.args:
+                self.error("PF111", "pf.custom_state() needs the state as a dict literal", call)
+                return frontier
+            try:
+                state = literal(call.args[0].value)
+            except (ValueError, SyntaxError):
+                self.error("PF111", "pf.custom_state() needs a literal dict", call.args[0].value)
+                return frontier
+            if not isinstance(state, dict) or "Type" not in state:
+                self.error("PF111", "pf.custom_state() needs an ASL state: a dict with a \"Type\"", call.args[0].value)
+                return frontier
+            return self.emit(frontier, ir.Custom(state, span=self.span(call)))
+        if name in ("parallel", "branch", "map"):
+            self.error(LATER, f"pf.{name} is not supported by this version of pyflow", call)
+            return frontier
+        return None
+
+    def wait_call(self, call: cst.Call, sleep: bool) -> ir.Wait:
+        seconds = until = None
+        for i, arg in enumerate(call.args):
+            key = arg.keyword.value if arg.keyword else ("seconds" if i == 0 else "?")
+            if key in ("seconds", "secs") or (sleep and arg.keyword is None):
+                seconds = self.expr(arg.value)
+            elif key == "until":
+                until = self.expr(arg.value)
+            else:
+                self.error("PF111", f"pf.wait() has no argument {key!r}", arg, help="use seconds= or until=")
+        if (seconds is None) == (until is None):
+            self.error("PF111", "pf.wait() takes exactly one of seconds= or until=", call)
+            seconds = ir.Const(0)
+        if isinstance(until, ir.Builtin) and until.name == "timestamp":
+            until = until.args[0]
+        return ir.Wait(seconds=seconds, timestamp=until, span=self.span(call))
+
+    def assign(self, targets: list[cst.AssignTarget], value: cst.BaseExpression, stmt: cst.CSTNode,
+               frontier: Frontier) -> Frontier:
+        if len(targets) == 1 and isinstance(targets[0].target, cst.Name) and isinstance(value, cst.Call):
+            task = self.task_for(value.func)
+            if task is not None:
+                name = self.check_target(targets[0].target)
+                op = self.task_call(value, task, name)
+                frontier = self.flush(frontier)
+                return self.emit(frontier, op)
+            if self.mod.pyflow_name(value.func) == "custom_state":
+                name = self.check_target(targets[0].target)
+                out = self.statement_call(value, frontier)
+                if out and out != frontier:
+                    op = self.graph.nodes[out[0][0]]["op"]
+                    if isinstance(op, ir.Custom):
+                        op.target = name
+                return out if out is not None else frontier
+        expr = self.expr(value)
+        frontier = self.flush(frontier)
+        for tgt in targets:
+            t = tgt.target
+            if isinstance(t, cst.Name):
+                name = self.check_target(t)
+                frontier = self.emit(frontier, ir.Assign(name, expr, span=self.span(stmt)))
+            elif isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and len(t.slice) == 1 \
+                    and isinstance(t.slice[0].slice, cst.Index):
+                base = self.check_target(t.value)
+                key = self.expr(t.slice[0].slice.value)
+                frontier = self.flush(frontier)
+                new = ir.Builtin("setitem", (ir.Var(base), key, expr))
+                frontier = self.emit(frontier, ir.Assign(base, new, span=self.span(stmt)))
+            elif isinstance(t, (cst.Tuple, cst.List)):
+                names = [el.value for el in t.elements]
+                if not all(isinstance(n, cst.Name) for n in names):
+                    self.error("PF113", "only names can be unpacked", t)
+                    continue
+                tmp = self.temp("unpack")
+                frontier = self.emit(frontier, ir.Assign(tmp, expr, span=self.span(stmt)))
+                frontier = self.emit(frontier, ir.Assign(
+                    tmp, ir.Builtin("check_unpack", (ir.Var(tmp), ir.Const(len(names)))), span=self.span(stmt)))
+                for i, n in enumerate(names):
+                    assert isinstance(n, cst.Name)
+                    frontier = self.emit(frontier, ir.Assign(
+                        self.check_target(n), ir.Subscript(ir.Var(tmp), ir.Const(i)), span=self.span(stmt)))
+            else:
+                self.error("PF113", "pyflow can assign to names and to `name[key]` only", t,
+                           help="assign to a local name")
+        return frontier
+
+    def check_target(self, name: cst.Name) -> str:
+        if name.value.startswith(RESERVED_PREFIX) or name.value == "states":
+            self.error("PF113", f"the name {name.value!r} is reserved by pyflow", name,
+                       help=f"rename it (names starting with {RESERVED_PREFIX!r} and `states` are reserved)")
+        return name.value
+
+    def temp(self, hint: str) -> str:
+        self.temp_counter += 1
+        return f"{RESERVED_PREFIX}{hint}{self.temp_counter}"
+
+    def aug_assign(self, small: cst.AugAssign, frontier: Frontier) -> Frontier:
+        if not isinstance(small.target, cst.Name):
+            self.error("PF113", "augmented assignment works on names only", small.target)
+            return frontier
+        op = _BINOPS.get(type(small.operator).__name__.replace("Assign", ""))
+        if op is None:
+            self.error("PF102", f"the operator `{cst.Module([]).code_for_node(small.operator).strip()}` is not supported",
+                       small.operator)
+            return frontier
+        name = self.check_target(small.target)
+        value = ir.BinOp(op, ir.Var(name), self.expr(small.value))
+        frontier = self.flush(frontier)
+        return self.emit(frontier, ir.Assign(name, value, span=self.span(small)))
+
+    def raise_stmt(self, small: cst.Raise, frontier: Frontier) -> Frontier:
+        exc = small.exc
+        if exc is None:
+            self.error(LATER, "a bare `raise` needs try/except, which this version of pyflow does not support", small)
+            return frontier
+        call = exc if isinstance(exc, cst.Call) else None
+        cls_node = call.func if call else exc
+        error = self.exception_name(cls_node)
+        cause: ir.Expr = ir.Const("")
+        if call is not None:
+            if len(call.args) > 1 or any(a.keyword for a in call.args):
+                self.error("PF107", "raise an exception with one message argument", call,
+                           help="pass a single string, e.g. raise JobFailed(f\"job {job_id} failed\")")
+            elif call.args:
+                cause = ir.Builtin("str", (self.expr(call.args[0].value),))
+        if error is None:
+            return frontier
+        frontier = self.flush(frontier)
+        node = self.new(ir.Raise(error, cause, span=self.span(small)))
+        self.connect(frontier, node)
+        return []
+
+    def exception_name(self, node: cst.BaseExpression) -> str | None:
+        if isinstance(node, cst.Name):
+            if node.value in self.mod.classes or node.value in BUILTIN_EXCEPTIONS or node.value in self.mod.imports:
+                return error_ref(self.mod, node)
+        if isinstance(node, cst.Attribute):
+            name = error_ref(self.mod, node)
+            if name.startswith("States.") or name == "pyflow.MissingInput":
+                return name
+            return name
+        self.error("PF107", "raise needs an exception class defined or imported in this module", node,
+                   help="define `class MyError(Exception): pass` at module level and raise MyError(\"why\")")
+        return None
+
+    # ------------------------------------------------------------ control flow
+    def if_stmt(self, stmt: cst.If, frontier: Frontier) -> Frontier:
+        test = self.condition(stmt.test)
+        frontier = self.flush(frontier)
+        branch = self.new(ir.Branch(test, "if", span=self.span(stmt.test)))
+        self.connect(frontier, branch)
+        out = self.block(self._body(stmt.body), [(branch, "T")])
+        if stmt.orelse is None:
+            return out + [(branch, "F")]
+        if isinstance(stmt.orelse, cst.If):
+            return out + self.if_stmt(stmt.orelse, [(branch, "F")])
+        return out + self.block(self._body(stmt.orelse.body), [(branch, "F")])
+
+    def while_stmt(self, stmt: cst.While, frontier: Frontier) -> Frontier:
+        head = self.new(ir.Nop(label="while", span=self.span(stmt)))
+        self.connect(frontier, head)
+        constant = self.constant_truth(stmt.test)
+        loop = Loop(head)
+        self.loops.append(loop)
+        if constant is True:
+            body_frontier: Frontier = [(head, "next")]
+            exit_frontier: Frontier = []
+        else:
+            test = self.condition(stmt.test)
+            entry = self.flush([(head, "next")])
+            branch = self.new(ir.Branch(test, "while", span=self.span(stmt.test)))
+            self.connect(entry, branch)
+            body_frontier = [(branch, "T")]
+            exit_frontier = [(branch, "F")]
+        out = self.block(self._body(stmt.body), body_frontier)
+        self.connect(out, head)
+        self.loops.pop()
+        if stmt.orelse is not None:
+            exit_frontier = self.block(self._body(stmt.orelse.body), exit_frontier)
+        return exit_frontier + loop.breaks
+
+    def for_stmt(self, stmt: cst.For, frontier: Frontier) -> Frontier:
+        if stmt.asynchronous is not None:
+            self.error("PF100", "`async for` is not supported", stmt)
+            return frontier
+        iterable = stmt.iter
+        if isinstance(iterable, cst.Call) and self.mod.pyflow_name(iterable.func) == "map":
+            self.error(LATER, "`for x in pf.map(...)` is not supported by this version of pyflow", iterable)
+            return frontier
+        seq = self.iterable(iterable)
+        frontier = self.flush(frontier)
+        seq_name, idx_name = self.temp("seq"), self.temp("i")
+        span = self.span(stmt)
+        frontier = self.emit(frontier, ir.Assign(seq_name, seq, span=span))
+        frontier = self.emit(frontier, ir.Assign(idx_name, ir.Const(0), span=span))
+        head = self.new(ir.Nop(label="for", span=span))
+        self.connect(frontier, head)
+        test = ir.Compare("<", ir.Var(idx_name), ir.Builtin("len", (ir.Var(seq_name),)))
+        branch = self.new(ir.Branch(test, "for", span=self.span(stmt.target)))
+        self.graph.add_edge(head, branch, key="next", label="next", assigns=[])
+        body: Frontier = [(branch, "T")]
+        item = ir.Subscript(ir.Var(seq_name), ir.Var(idx_name))
+        target = stmt.target
+        if isinstance(target, cst.Name):
+            body = self.emit(body, ir.Assign(self.check_target(target), item, span=span))
+        elif isinstance(target, (cst.Tuple, cst.List)) and all(isinstance(e.value, cst.Name) for e in target.elements):
+            for i, el in enumerate(target.elements):
+                assert isinstance(el.value, cst.Name)
+                body = self.emit(body, ir.Assign(self.check_target(el.value), ir.Subscript(item, ir.Const(i)), span=span))
+        else:
+            self.error("PF113", "a for loop's target must be a name or a tuple of names", target)
+        body = self.emit(body, ir.Assign(idx_name, ir.BinOp("+", ir.Var(idx_name), ir.Const(1)), span=span))
+        # `continue` must still advance the index: it jumps to a node that increments first
+        loop = Loop(head)
+        self.loops.append(loop)
+        out = self.block(self._body(stmt.body), body)
+        self.loops.pop()
+        self.connect(out, head)
+        exit_frontier: Frontier = [(branch, "F")]
+        if stmt.orelse is not None:
+            exit_frontier = self.block(self._body(stmt.orelse.body), exit_frontier)
+        return exit_frontier + loop.breaks
+
+    def iterable(self, node: cst.BaseExpression) -> ir.Expr:
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "range" \
+                and node.func.value not in self.locals:
+            return self.range_call(node)
+        return self.expr(node)
+
+    def range_call(self, node: cst.Call) -> ir.Expr:
+        args = [self.expr(a.value) for a in node.args]
+        if not 1 <= len(args) <= 3 or any(a.keyword for a in node.args):
+            self.error("PF111", "range() takes 1 to 3 positional arguments", node)
+            raise Unsupported
+        if len(args) == 1:
+            args = [ir.Const(0), args[0]]
+        if len(args) == 2:
+            args.append(ir.Const(1))
+        return ir.Builtin("range", tuple(args))
+
+    def constant_truth(self, node: cst.BaseExpression) -> bool | None:
+        if isinstance(node, cst.Name) and node.value in ("True", "False"):
+            return node.value == "True"
+        if isinstance(node, cst.Integer):
+            return int(node.value, 0) != 0
+        return None
+
+    # ------------------------------------------------------------ tasks
+    def task_for(self, func: cst.BaseExpression) -> TaskSignature | None:
+        if not isinstance(func, cst.Name) or func.value in self.locals:
+            return None
+        name = func.value
+        info = self.mod.functions.get(name)
+        if info is None and name in self.mod.imports:
+            resolved = self.loader.resolve_import(self.mod, self.mod.imports[name], self.span(func))
+            if resolved is not None:
+                other, attr = resolved
+                info = other.functions.get(attr)
+        if info is None or info.kind != "task":
+            if info is not None and info.kind in ("workflow", "fragment"):
+                self.error(LATER, f"calling a @{info.kind} from a workflow is not supported by this version of pyflow",
+                           func, help="call its tasks directly")
+                raise Unsupported
+            return None
+        sub = str(info.options.get("name") or info.name)
+        if sub in self.tasks:
+            return self.tasks[sub]
+        params: list[tuple[str, bool]] = []
+        p = info.node.params
+        if p.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or p.star_kwarg is not None or p.posonly_params:
+            self.error("PF108", f"task {info.name!r} must take plain named parameters (no *args/**kwargs)",
+                       info.node.params, help="the task's payload is a JSON object with one field per parameter")
+        for param in list(p.params) + list(p.kwonly_params):
+            params.append((param.name.value, param.default is not None))
+        sig = TaskSignature(sub, info.name, params, info.module, info.node, info.options,
+                            annotation_type(info.node.returns))
+        self.tasks[sub] = sig
+        return sig
+
+    def task_call(self, call: cst.Call, task: TaskSignature, target: str | None) -> ir.TaskCall:
+        args: dict[str, ir.Expr] = {}
+        names = [n for n, _ in task.params]
+        positional = [a for a in call.args if a.keyword is None]
+        for a in call.args:
+            if a.star:
+                self.error("PF105", "*args/**kwargs cannot be passed to a task", a,
+                           help="pass each parameter by name")
+                raise Unsupported
+        if len(positional) > len(names):
+            self.error("PF105", f"{task.function}() takes {len(names)} arguments but {len(positional)} were given",
+                       call, help=f"the signature is {task.function}({', '.join(names)})")
+            raise Unsupported
+        for a, name in zip(positional, names):
+            args[name] = self.expr(a.value)
+        for a in call.args:
+            if a.keyword is not None:
+                key = a.keyword.value
+                if key not in names:
+                    self.error("PF105", f"{task.function}() has no parameter {key!r}", a,
+                               help=f"the signature is {task.function}({', '.join(names)})")
+                    raise Unsupported
+                if key in args:
+                    self.error("PF105", f"{task.function}() got multiple values for {key!r}", a)
+                    raise Unsupported
+                args[key] = self.expr(a.value)
+        missing = [n for n, has_default in task.params if not has_default and n not in args]
+        if missing:
+            self.error("PF105", f"{task.function}() is missing {', '.join(repr(m) for m in missing)}", call,
+                       help=f"the signature is {task.function}({', '.join(names)})")
+            raise Unsupported
+        return ir.TaskCall(target, task.name, args, span=self.span(call))
+
+    def value_or_task(self, node: cst.BaseExpression, target: str | None) -> ir.Expr:
+        return self.expr(node)
+
+    # ------------------------------------------------------------ expressions
+    def condition(self, node: cst.BaseExpression) -> ir.Expr:
+        return self.expr(node)
+
+    def expr(self, node: cst.BaseExpression) -> ir.Expr:
+        try:
+            return self._expr(node)
+        except RecursionError:
+            self.error("PF101", "this expression is nested too deeply", node)
+            raise Unsupported from None
+
+    def _expr(self, node: cst.BaseExpression) -> ir.Expr:
+        if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
+            try:
+                value = literal(node)
+            except (ValueError, SyntaxError, MemoryError):
+                self.error("PF101", "this literal cannot be represented", node)
+                raise Unsupported from None
+            if isinstance(value, bytes):
+                self.error("PF101", "bytes are not JSON values", node, help="use a str")
+                raise Unsupported
+            if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+                self.error("PF101", "inf and nan are not JSON values", node)
+                raise Unsupported
+            return ir.Const(value)
+        if isinstance(node, cst.Imaginary):
+            self.error("PF101", "complex numbers are not JSON values", node)
+            raise Unsupported
+        if isinstance(node, cst.Name):
+            return self.name(node)
+        if isinstance(node, cst.Attribute):
+            return self.attribute(node)
+        if isinstance(node, cst.Subscript):
+            if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+                self.error("PF101", "slices are not supported", node, help="use a @task for slicing")
+                raise Unsupported
+            return ir.Subscript(self._expr(node.value), self._expr(node.slice[0].slice.value))
+        if isinstance(node, cst.BinaryOperation):
+            op = _BINOPS.get(type(node.operator).__name__)
+            if op is None:
+                self.error("PF102", f"the operator `{cst.Module([]).code_for_node(node.operator).strip()}` is not supported",
+                           node.operator, help="compute this in a @task")
+                raise Unsupported
+            return ir.BinOp(op, self._expr(node.left), self._expr(node.right))
+        if isinstance(node, cst.UnaryOperation):
+            op = {"Minus": "-", "Plus": "+", "Not": "not"}.get(type(node.operator).__name__)
+            if op is None:
+                self.error("PF102", "bitwise inversion is not supported", node)
+                raise Unsupported
+            operand = self._expr(node.expression)
+            if op == "-" and isinstance(operand, ir.Const) and isinstance(operand.value, (int, float)) \
+                    and not isinstance(operand.value, bool):
+                return ir.Const(-operand.value)
+            return ir.UnaryOp(op, operand)
+        if isinstance(node, cst.BooleanOperation):
+            op = "and" if isinstance(node.operator, cst.And) else "or"
+            left = self._expr(node.left)
+            before = len(self.pending)
+            right = self._expr(node.right)
+            if len(self.pending) != before:
+                self.error("PF106", f"a task call on the right of `{op}` may not run in Python", node.right,
+                           help="call the task in its own statement first, or use an if statement")
+                raise Unsupported
+            values: list[ir.Expr] = []
+            for v in (left, right):
+                values.extend(v.values if isinstance(v, ir.BoolOp) and v.op == op else (v,))
+            return ir.BoolOp(op, tuple(values))
+        if isinstance(node, cst.Comparison):
+            return self.comparison(node)
+        if isinstance(node, cst.IfExp):
+            test = self._expr(node.test)
+            before = len(self.pending)
+            body, orelse = self._expr(node.body), self._expr(node.orelse)
+            if len(self.pending) != before:
+                self.error("PF106", "a task call inside a conditional expression may not run in Python", node,
+                           help="use an if statement")
+                raise Unsupported
+            return ir.IfExp(test, body, orelse)
+        if isinstance(node, (cst.List, cst.Tuple)):
+            items = []
+            for el in node.elements:
+                if isinstance(el, cst.StarredElement):
+                    items.append(ir.Builtin("spread", (self._expr(el.value),)))
+                else:
+                    items.append(self._expr(el.value))
+            if any(isinstance(i, ir.Builtin) and i.name == "spread" for i in items):
+                return ir.Builtin("concat_lists", tuple(
+                    i.args[0] if isinstance(i, ir.Builtin) and i.name == "spread" else ir.ListExpr((i,)) for i in items))
+            return ir.ListExpr(tuple(items))
+        if isinstance(node, cst.Dict):
+            entries: list[tuple[ir.Expr | None, ir.Expr]] = []
+            for el in node.elements:
+                if isinstance(el, cst.StarredDictElement):
+                    entries.append((None, self._expr(el.value)))
+                else:
+                    key = self._expr(el.key)
+                    entries.append((key, self._expr(el.value)))
+            return ir.DictExpr(tuple(entries))
+        if isinstance(node, cst.FormattedString):
+            return self.fstring(node)
+        if isinstance(node, cst.Call):
+            return self.call(node)
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
+            self.error(LATER, "comprehensions (Map states) are not supported by this version of pyflow", node,
+                       help="use a for loop")
+            raise Unsupported
+        if isinstance(node, cst.Lambda):
+            self.error("PF101", "lambda is only allowed as the function of pf.map", node)
+            raise Unsupported
+        if isinstance(node, cst.Set):
+            self.error("PF101", "sets are not JSON values", node, help="use a list")
+            raise Unsupported
+        self.error("PF101", f"`{type(node).__name__}` expressions are not supported in a workflow", node,
+                   help="compute this value in a @task")
+        raise Unsupported
+
+    def name(self, node: cst.Name) -> ir.Expr:
+        value = node.value
+        if value in self.locals:
+            return ir.Var(value)
+        if value in ("None", "True", "False"):
+            return ir.Const({"None": None, "True": True, "False": False}[value])
+        if value in self.mod.constants:
+            const = self.mod.constants[value]
+            if _is_json(const):
+                return ir.Const(_jsonify(const))
+        self.error("PF103", f"name {value!r} is not defined in this workflow", node,
+                   help="use a parameter, a local assigned earlier, or a module-level literal constant")
+        raise Unsupported
+
+    def attribute(self, node: cst.Attribute) -> ir.Expr:
+        chain: list[str] = []
+        cur: cst.BaseExpression = node
+        while isinstance(cur, cst.Attribute):
+            chain.append(cur.attr.value)
+            cur = cur.value
+        chain.reverse()
+        if self.mod.pyflow_name(cur) == "context" or (isinstance(cur, cst.Name) and False):
+            return self.context_path(chain, node)
+        for q in self.mod.qualified(node):
+            if q.startswith("pyflow.context.") or q.startswith("pyflow.api.context."):
+                rest = q.split("context.", 1)[1].split(".")
+                return self.context_path(rest, node)
+        if isinstance(cur, cst.Name) and cur.value in self.mod.imports and len(chain) == 1:
+            pass
+        self.error("PF101", "attribute access is not supported here", node,
+                   help="read dict fields with d[\"key\"]")
+        raise Unsupported
+
+    def context_path(self, chain: list[str], node: cst.CSTNode) -> ir.Expr:
+        mapping = {
+            ("execution", "id"): ("Execution", "Id"), ("execution", "name"): ("Execution", "Name"),
+            ("execution", "start_time"): ("Execution", "StartTime"), ("execution", "role_arn"): ("Execution", "RoleArn"),
+            ("execution", "input"): ("Execution", "Input"), ("state", "name"): ("State", "Name"),
+            ("state", "entered_time"): ("State", "EnteredTime"), ("state", "retry_count"): ("State", "RetryCount"),
+            ("state_machine", "id"): ("StateMachine", "Id"), ("state_machine", "name"): ("StateMachine", "Name"),
+            ("task", "token"): ("Task", "Token"),
+        }
+        path = mapping.get(tuple(chain))
+        if path is None:
+            self.error("PF101", f"pf.context.{'.'.join(chain)} is not a Context object field", node,
+                       help="use one of: " + ", ".join("pf.context." + ".".join(k) for k in mapping))
+            raise Unsupported
+        return ir.Context(path)
+
+    def comparison(self, node: cst.Comparison) -> ir.Expr:
+        left = self._expr(node.left)
+        parts: list[ir.Expr] = []
+        for target in node.comparisons:
+            op = _CMPOPS.get(type(target.operator).__name__)
+            if op is None:
+                self.error("PF102", "this comparison operator is not supported", target.operator)
+                raise Unsupported
+            right = self._expr(target.comparator)
+            parts.append(ir.Compare(op, left, right))
+            left = right
+        return parts[0] if len(parts) == 1 else ir.BoolOp("and", tuple(parts))
+
+    def fstring(self, node: cst.FormattedString) -> ir.Expr:
+        parts: list[str | ir.Expr] = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                text = part.value.replace("{{", "{").replace("}}", "}")
+                try:
+                    text = literal(cst.SimpleString('"' + text.replace('"', '\\"') + '"')) if "\\" in text else text
+                except (ValueError, SyntaxError):
+                    pass
+                parts.append(text)
+            else:
+                assert isinstance(part, cst.FormattedStringExpression)
+                if part.format_spec or part.conversion:
+                    self.error("PF101", "format specs and conversions in f-strings are not supported", part,
+                               help="format the value in a @task, or use str()")
+                    raise Unsupported
+                parts.append(ir.Builtin("str", (self._expr(part.expression),)))
+        return ir.FString(tuple(parts))
+
+    def call(self, node: cst.Call) -> ir.Expr:
+        func = node.func
+        task = self.task_for(func)
+        if task is not None:
+            if self.in_condition:
+                pass
+            op = self.task_call(node, task, None)
+            tmp = self.temp(task.function + "_")
+            op.target = tmp
+            self.pending.append(op)
+            return ir.Var(tmp)
+        name = self.mod.pyflow_name(func)
+        if name is not None:
+            return self.pyflow_call(name, node)
+        for q in self.mod.qualified(func):
+            if q in QUALIFIED_BUILTINS:
+                return self.builtin(QUALIFIED_BUILTINS[q], node)
+            if q.startswith("builtins.") and q[9:] in PY_BUILTINS:
+                return self.builtin(q[9:], node)
+        if isinstance(func, cst.Name) and func.value in PY_BUILTINS and func.value not in self.locals:
+            return self.builtin(func.value, node)
+        if isinstance(func, cst.Attribute) and func.attr.value in STRING_METHODS:
+            return self.method(func, node)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in self.mod.clients:
+            self.error(LATER, "AWS service calls are not supported by this version of pyflow", node,
+                       help="call boto3 inside a @task")
+            raise Unsupported
+        shown = cst.Module([]).code_for_node(func)
+        self.error("PF104", f"`{shown}` is not a task; a workflow can only call @task, @fragment and @workflow "
+                   "functions and pyflow builtins", node, help="move this call into a @task function")
+        raise Unsupported
+
+    def pyflow_call(self, name: str, node: cst.Call) -> ir.Expr:
+        args = [a for a in node.args]
+        if name == "uuid":
+            return ir.Builtin("uuid", ())
+        if name == "hash":
+            vals = [self._expr(a.value) for a in args]
+            if len(vals) == 1:
+                vals.append(ir.Const("SHA-256"))
+            if len(vals) != 2 or not isinstance(vals[1], ir.Const) or vals[1].value not in (
+                    "MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"):
+                self.error("PF111", "pf.hash(value, algorithm) needs a literal algorithm: MD5, SHA-1, SHA-256, "
+                           "SHA-384 or SHA-512", node)
+                raise Unsupported
+            return ir.Builtin("hash", tuple(vals))
+        if name == "timestamp":
+            if len(args) != 1:
+                self.error("PF111", "pf.timestamp() takes one ISO-8601 string", node)
+                raise Unsupported
+            return ir.Builtin("timestamp", (self._expr(args[0].value),))
+        if name == "task_token":
+            return ir.Context(("Task", "Token"))
+        if name in ("wait", "fail", "custom_state"):
+            self.error("PF111", f"pf.{name}() is a statement; it has no value", node,
+                       help=f"call pf.{name}(...) on its own line")
+            raise Unsupported
+        if name in ("parallel", "branch", "map"):
+            self.error(LATER, f"pf.{name} is not supported by this version of pyflow", node)
+            raise Unsupported
+        self.error("PF104", f"pf.{name} is not a pyflow builtin that can be called in a workflow", node)
+        raise Unsupported
+
+    def builtin(self, name: str, node: cst.Call) -> ir.Expr:
+        if any(a.keyword is not None or a.star for a in node.args) and name not in ("json_dumps", "sorted", "round"):
+            self.error("PF111", f"{name}() takes positional arguments only here", node)
+            raise Unsupported
+        if name == "list" and len(node.args) == 1 and isinstance(node.args[0].value, cst.Call) \
+                and isinstance(node.args[0].value.func, cst.Name) and node.args[0].value.func.value == "range":
+            return self.range_call(node.args[0].value)
+        if name == "isinstance":
+            if len(node.args) != 2:
+                self.error("PF111", "isinstance() takes two arguments", node)
+                raise Unsupported
+            value = self._expr(node.args[0].value)
+            types_node = node.args[1].value
+            elements = [e.value for e in types_node.elements] if isinstance(types_node, cst.Tuple) else [types_node]
+            kinds = []
+            for el in elements:
+                kind = el.value if isinstance(el, cst.Name) else None
+                if kind not in ("str", "int", "float", "bool", "dict", "list", "type(None)"):
+                    self.error("PF111", "isinstance() works with str, int, float, bool, dict and list", el)
+                    raise Unsupported
+                kinds.append(kind)
+            return ir.Builtin("isinstance", (value, ir.Const(kinds)))
+        if name == "json_dumps":
+            args = [a for a in node.args if a.keyword is None]
+            kwargs = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+            if len(args) != 1 or set(kwargs) - {"sort_keys"}:
+                self.error("PF111", "json.dumps(value) is supported with no options other than sort_keys", node)
+                raise Unsupported
+            sort = False
+            if "sort_keys" in kwargs:
+                try:
+                    sort = bool(literal(kwargs["sort_keys"]))
+                except (ValueError, SyntaxError):
+                    self.error("PF111", "sort_keys must be a literal", kwargs["sort_keys"])
+                    raise Unsupported from None
+            return ir.Builtin("json_dumps", (self._expr(args[0].value), ir.Const(sort)))
+        if name in ("sorted", "round", "sum", "list"):
+            if name == "list" and len(node.args) == 1:
+                return ir.Builtin("list", (self._expr(node.args[0].value),))
+            self.error("PF104", f"{name}() is not supported in a workflow", node, help="compute it in a @task")
+            raise Unsupported
+        arity = {"len": (1, 1), "str": (1, 1), "int": (1, 1), "float": (1, 1), "bool": (1, 1), "abs": (1, 1),
+                 "min": (2, 9), "max": (2, 9), "json_loads": (1, 1), "fnmatch": (2, 2), "randint": (2, 2),
+                 "floor": (1, 1), "ceil": (1, 1), "b64encode": (1, 1), "b64decode": (1, 1)}[name]
+        if not arity[0] <= len(node.args) <= arity[1]:
+            self.error("PF111", f"{name}() takes {arity[0]} argument{'s' if arity[0] != 1 else ''} here", node)
+            raise Unsupported
+        if name in ("b64encode", "b64decode"):
+            self.error("PF111", "use pf.base64_encode/decode on str values; base64 works on bytes", node)
+            raise Unsupported
+        return ir.Builtin(name, tuple(self._expr(a.value) for a in node.args))
+
+    def method(self, func: cst.Attribute, node: cst.Call) -> ir.Expr:
+        meth = func.attr.value
+        lo, hi = STRING_METHODS[meth]
+        if any(a.keyword is not None or a.star for a in node.args) or not lo <= len(node.args) <= hi:
+            self.error("PF111", f".{meth}() takes {lo}{'-' + str(hi) if hi != lo else ''} positional arguments here", node)
+            raise Unsupported
+        obj = self._expr(func.value)
+        if meth == "split" and not node.args:
+            self.error("PF111", "str.split() needs an explicit separator here", node,
+                       help="write s.split(\" \"); whitespace splitting has no faithful translation")
+            raise Unsupported
+        return ir.Builtin("m_" + meth, (obj, *(self._expr(a.value) for a in node.args)))
+
+
+_BINOPS = {
+    "Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "FloorDivide": "//", "Modulo": "%", "Power": "**",
+}
+_CMPOPS = {
+    "Equal": "==", "NotEqual": "!=", "LessThan": "<", "LessThanEqual": "<=", "GreaterThan": ">",
+    "GreaterThanEqual": ">=", "In": "in", "NotIn": "notin", "Is": "is", "IsNot": "isnot",
+}
+
+
+def _is_json(value: Any) -> bool:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return not (isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))))
+    if isinstance(value, (list, tuple)):
+        return all(_is_json(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
+    return False
+
+
+def _jsonify(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_jsonify(v) for v in value]
+    if isinstance(value, list):
+        return [_jsonify(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonify(v) for k, v in value.items()}
+    return value

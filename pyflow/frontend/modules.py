@@ -1,0 +1,344 @@
+"""Source modules as the compiler sees them: parsed, indexed, never imported.
+
+A ``SourceModule`` knows its decorated functions (by the qualified name of the
+decorator, so ``import pyflow as pf`` and ``from pyflow import task as t`` both
+work), its exception classes, its literal module-level constants, its imports
+and its boto3 clients. ``ModuleLoader`` finds sibling modules that tasks are
+imported from, caching each file once and reporting import cycles.
+"""
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
+
+from pyflow.diagnostics import Reporter, Span
+
+PYFLOW_NAMES = ("pyflow", "pyflow.api")
+DECORATOR_KINDS = ("workflow", "task", "fragment")
+import builtins as _builtins
+
+BUILTIN_EXCEPTIONS = frozenset(
+    name for name, value in vars(_builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+)
+
+
+@dataclass
+class FunctionInfo:
+    name: str
+    node: cst.FunctionDef
+    kind: str | None  # workflow / task / fragment / None
+    options: dict[str, Any]
+    option_nodes: dict[str, cst.BaseExpression]
+    module: "SourceModule"
+
+
+@dataclass
+class SourceModule:
+    path: Path
+    name: str  # dotted name relative to root
+    root: Path
+    text: str
+    wrapper: MetadataWrapper
+    module: cst.Module
+    positions: Any
+    qualnames: Any
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    classes: dict[str, cst.ClassDef] = field(default_factory=dict)
+    constants: dict[str, Any] = field(default_factory=dict)
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
+    clients: dict[str, str] = field(default_factory=dict)  # local name -> boto3 service
+    display: str = ""  # the path as diagnostics show it (relative to the working directory)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    def span(self, node: cst.CSTNode) -> Span:
+        try:
+            rng = self.positions[node]
+        except KeyError:
+            return Span(self.display or str(self.path), 1, 1)
+        if callable(rng):
+            rng = rng()
+        return Span(self.display or str(self.path), rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
+
+    def qualified(self, node: cst.CSTNode) -> set[str]:
+        try:
+            value = self.qualnames[node]
+        except KeyError:
+            return set()
+        if not isinstance(value, (set, frozenset, list, tuple)):
+            value = value()  # libcst may hand out lazy values
+        return {q.name for q in value}
+
+    def pyflow_name(self, node: cst.CSTNode) -> str | None:
+        """``"task"`` if ``node`` names ``pyflow.task`` (however imported), else None."""
+        for q in self.qualified(node):
+            for prefix in PYFLOW_NAMES:
+                if q.startswith(prefix + "."):
+                    rest = q[len(prefix) + 1 :]
+                    if rest.startswith("api."):
+                        rest = rest[4:]
+                    return rest
+        return None
+
+
+def display_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def literal(node: cst.BaseExpression) -> Any:
+    """The value of a literal expression, or raise ValueError."""
+    code = cst.Module([]).code_for_node(node)
+    return ast.literal_eval(code)
+
+
+def _decorator_kind(mod: SourceModule, dec: cst.Decorator) -> tuple[str | None, cst.Call | None]:
+    expr = dec.decorator
+    call = expr if isinstance(expr, cst.Call) else None
+    target = call.func if call else expr
+    name = mod.pyflow_name(target)
+    if name in DECORATOR_KINDS:
+        return name, call
+    return None, None
+
+
+class ModuleLoader:
+    """Parses each source file once; resolves imported names to their modules."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.cache: dict[Path, SourceModule | None] = {}
+        self._loading: list[Path] = []
+
+    def load(self, path: Path, root: Path | None = None, blame: Span | None = None) -> SourceModule | None:
+        path = path.resolve()
+        if path in self.cache:
+            return self.cache[path]
+        root = (root or path.parent).resolve()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            self.reporter.error("PF002", f"cannot read {path}: {exc.strerror or exc}", blame)
+            self.cache[path] = None
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.reporter.error(
+                "PF002", f"{path} is not UTF-8 (byte {exc.start}: {raw[exc.start:exc.start+1]!r})",
+                blame or Span(display_path(path), 1, 1), help="save the file as UTF-8",
+            )
+            self.cache[path] = None
+            return None
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError as exc:
+            self.reporter.error(
+                "PF001", f"syntax error: {exc.message}", Span(display_path(path), exc.raw_line, exc.raw_column + 1),
+                help="fix the syntax; the file must be valid Python",
+            )
+            self.cache[path] = None
+            return None
+        except (RecursionError, MemoryError):
+            self.reporter.error("PF001", "the file is nested too deeply to parse", Span(display_path(path), 1, 1))
+            self.cache[path] = None
+            return None
+        try:
+            rel = path.relative_to(root).with_suffix("")
+            dotted = ".".join(rel.parts)
+        except ValueError:
+            dotted = path.stem
+        if dotted.endswith(".__init__"):
+            dotted = dotted[: -len(".__init__")]
+        try:
+            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+            positions = wrapper.resolve(PositionProvider)
+            qualnames = wrapper.resolve(QualifiedNameProvider)
+        except RecursionError:
+            self.reporter.error("PF001", "the file is nested too deeply to analyse", Span(display_path(path), 1, 1))
+            self.cache[path] = None
+            return None
+        mod = SourceModule(path, dotted, root, text, wrapper, wrapper.module, positions, qualnames)
+        mod.display = display_path(path)
+        self.cache[path] = mod
+        self._index(mod)
+        return mod
+
+    def _index(self, mod: SourceModule) -> None:
+        for stmt in mod.module.body:
+            if isinstance(stmt, cst.FunctionDef):
+                self._index_function(mod, stmt)
+            elif isinstance(stmt, cst.ClassDef):
+                mod.classes[stmt.name.value] = stmt
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    self._index_small(mod, small)
+
+    def _index_function(self, mod: SourceModule, node: cst.FunctionDef) -> None:
+        kind: str | None = None
+        options: dict[str, Any] = {}
+        option_nodes: dict[str, cst.BaseExpression] = {}
+        for dec in node.decorators:
+            k, call = _decorator_kind(mod, dec)
+            if k is None:
+                continue
+            kind = k
+            if call is not None:
+                for arg in call.args:
+                    if arg.keyword is None:
+                        self.reporter.error(
+                            "PF112", f"@{k} takes keyword options only", mod.span(arg),
+                            help=f"write @{k}(name=value, ...)",
+                        )
+                        continue
+                    key = arg.keyword.value
+                    option_nodes[key] = arg.value
+                    try:
+                        options[key] = literal(arg.value)
+                    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+                        options[key] = _option_expr(mod, arg.value)
+        mod.functions[node.name.value] = FunctionInfo(node.name.value, node, kind, options, option_nodes, mod)
+
+    def _index_small(self, mod: SourceModule, small: cst.BaseSmallStatement) -> None:
+        if isinstance(small, cst.ImportFrom):
+            if isinstance(small.names, cst.ImportStar):
+                return
+            base = _dotted(small.module) if small.module else ""
+            dots = "." * len(small.relative)
+            for alias in small.names:
+                local = alias.asname.name.value if alias.asname else _dotted(alias.name)
+                assert isinstance(local, str)
+                mod.imports[local] = f"{dots}{base}.{_dotted(alias.name)}" if base else f"{dots}{_dotted(alias.name)}"
+        elif isinstance(small, cst.Import):
+            for alias in small.names:
+                full = _dotted(alias.name)
+                local = alias.asname.name.value if alias.asname else full.split(".")[0]
+                mod.imports[local] = full if alias.asname else full.split(".")[0]
+        elif isinstance(small, cst.Assign) and len(small.targets) == 1:
+            target = small.targets[0].target
+            if isinstance(target, cst.Name):
+                self._index_value(mod, target.value, small.value)
+        elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
+            self._index_value(mod, small.target.value, small.value)
+
+    def _index_value(self, mod: SourceModule, name: str, value: cst.BaseExpression) -> None:
+        service = boto3_client_service(mod, value)
+        if service is not None:
+            mod.clients[name] = service
+            return
+        try:
+            mod.constants[name] = literal(value)
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+            pass
+
+    def resolve_import(self, mod: SourceModule, qualified: str, blame: Span | None) -> tuple[SourceModule, str] | None:
+        """``tasks.submit_job`` (as imported into ``mod``) to the module that defines it."""
+        module_part, _, attr = qualified.rpartition(".")
+        if not module_part:
+            return None
+        base = mod.path.parent
+        if module_part.startswith("."):
+            stripped = module_part.lstrip(".")
+            ups = len(module_part) - len(stripped) - 1
+            for _ in range(ups):
+                base = base.parent
+            module_part = stripped
+        candidates = []
+        rel = Path(*module_part.split(".")) if module_part else Path()
+        for root in (base, mod.root):
+            candidates.append(root / rel.with_suffix(".py") if module_part else None)
+            candidates.append(root / rel / "__init__.py")
+        for cand in candidates:
+            if cand is not None and cand.is_file():
+                if cand.resolve() in self._loading:
+                    self.reporter.error(
+                        "PF004", f"circular import: {cand.name} imports back into a module being read", blame,
+                        help="move the shared tasks into a module that imports neither",
+                    )
+                    return None
+                self._loading.append(cand.resolve())
+                try:
+                    loaded = self.load(cand, root=mod.root, blame=blame)
+                finally:
+                    self._loading.pop()
+                if loaded is None:
+                    return None
+                return loaded, attr
+        return None
+
+
+def _option_expr(mod: SourceModule, node: cst.BaseExpression) -> Any:
+    """Non-literal decorator options the compiler still understands (Retry(...), lists of them)."""
+    if isinstance(node, cst.Call) and mod.pyflow_name(node.func) == "Retry":
+        out: dict[str, Any] = {"__retry__": True}
+        for arg in node.args:
+            key = arg.keyword.value if arg.keyword else "errors"
+            if key == "errors" and isinstance(arg.value, (cst.List, cst.Tuple)):
+                names = []
+                for el in arg.value.elements:
+                    names.append(_error_ref(mod, el.value))
+                out[key] = names
+            else:
+                try:
+                    out[key] = literal(arg.value)
+                except (ValueError, SyntaxError, TypeError):
+                    out[key] = None
+        return out
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return [_option_expr(mod, el.value) for el in node.elements]
+    return {"__unknown__": cst.Module([]).code_for_node(node)}
+
+
+def _error_ref(mod: SourceModule, node: cst.BaseExpression) -> str:
+    """An exception class reference to its ASL error name."""
+    if isinstance(node, cst.SimpleString):
+        try:
+            return str(literal(node))
+        except ValueError:
+            return "States.ALL"
+    for q in mod.qualified(node):
+        if q.startswith("pyflow.errors."):
+            name = q.rsplit(".", 1)[1]
+            return "pyflow.MissingInput" if name == "MissingInput" else f"States.{name}"
+        if q in ("builtins.Exception", "builtins.BaseException"):
+            return "States.ALL"
+    code = cst.Module([]).code_for_node(node)
+    return code.rsplit(".", 1)[-1]
+
+
+def error_ref(mod: SourceModule, node: cst.BaseExpression) -> str:
+    return _error_ref(mod, node)
+
+
+def boto3_client_service(mod: SourceModule, value: cst.BaseExpression) -> str | None:
+    """``boto3.client("dynamodb")`` -> ``"dynamodb"``."""
+    if not isinstance(value, cst.Call) or not value.args:
+        return None
+    if "boto3.client" not in mod.qualified(value.func) and "boto3.session.Session.client" not in mod.qualified(value.func):
+        return None
+    first = value.args[0].value
+    if isinstance(first, cst.SimpleString):
+        try:
+            return str(literal(first))
+        except ValueError:
+            return None
+    return None
+
+
+def _dotted(node: cst.BaseExpression | cst.Attribute | cst.Name) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return cst.Module([]).code_for_node(node)

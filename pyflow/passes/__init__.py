@@ -1,0 +1,202 @@
+"""Simplifications on the CFG, run in a fixed order (``run_all``).
+
+Each pass keeps the program's meaning; together they make the state machine as
+small as a hand-written one: join points and loop heads vanish (jump threading),
+consecutive tests become one ``Choice``, unreachable code goes, and assignments
+ride on the states around them instead of becoming ``Pass`` states.
+"""
+from __future__ import annotations
+
+import networkx as nx
+
+from pyflow import ir
+from pyflow.cfg import add_edge, op, out_edges, reachable, redirect
+
+
+def run_all(g: nx.MultiDiGraph, entry: int) -> None:
+    branches_to_choices(g)
+    thread_nops(g, entry)
+    prune(g, entry)
+    merge_choices(g)
+    inline_params(g, entry)
+    fold_assigns(g, entry)
+    prune(g, entry)
+
+
+def branches_to_choices(g: nx.MultiDiGraph) -> None:
+    """Two-way ``Branch`` tests become one-rule ``Choice`` nodes (T -> r0, F -> default)."""
+    for n in list(g.nodes):
+        o = op(g, n)
+        if isinstance(o, ir.Branch):
+            g.nodes[n]["op"] = ir.Choice(tests=[o.test], kind=o.kind, span=o.span)
+            for u, v, k, d in list(g.out_edges(n, keys=True, data=True)):
+                g.remove_edge(u, v, k)
+                label = "r0" if k == "T" else "default"
+                add_edge(g, u, v, label, d.get("assigns"))
+
+
+def thread_nops(g: nx.MultiDiGraph, entry: int) -> None:
+    """Jump threading: every edge into a ``Nop`` goes straight to its successor.
+
+    A ``Nop`` that only reaches itself (``while True: pass``) is kept: it becomes a
+    ``Pass`` state looping on itself, exactly as Python would spin.
+    """
+    for n in list(g.nodes):
+        o = op(g, n)
+        if not isinstance(o, ir.Nop):
+            continue
+        succs = out_edges(g, n)
+        if not succs:
+            g.remove_node(n)
+            continue
+        (_, target, _, data), = succs
+        if target == n:
+            o.label = "spin"
+            continue
+        for u, _, k in list(g.in_edges(n, keys=True)):
+            redirect(g, u, n, k, target, data.get("assigns"))
+        g.remove_node(n)
+
+
+def prune(g: nx.MultiDiGraph, entry: int) -> None:
+    """Remove what the entry cannot reach (code after return, raise, break)."""
+    keep = reachable(g, entry)
+    g.remove_nodes_from([n for n in list(g.nodes) if n not in keep])
+
+
+def merge_choices(g: nx.MultiDiGraph) -> None:
+    """``if a: ...(leaves)  if b: ...`` -> one Choice with two rules.
+
+    A Choice whose default leads, with no assignments on the way, to another Choice
+    that nothing else enters takes over that Choice's rules, in order.
+    """
+    changed = True
+    while changed:
+        changed = False
+        for n in list(g.nodes):
+            if n not in g or not isinstance(op(g, n), ir.Choice):
+                continue
+            c1: ir.Choice = op(g, n)  # type: ignore[assignment]
+            default = [(v, d) for _, v, k, d in out_edges(g, n) if k == "default"]
+            if not default:
+                continue
+            m, data = default[0]
+            if m == n or not isinstance(op(g, m), ir.Choice) or data.get("assigns") or g.in_degree(m) != 1:
+                continue
+            c2: ir.Choice = op(g, m)  # type: ignore[assignment]
+            base = len(c1.tests)
+            g.remove_edge(n, m, "default")
+            for _, v, k, d in out_edges(g, m):
+                label = "default" if k == "default" else f"r{base + int(k[1:])}"
+                add_edge(g, n, v if v != m else n, label, d.get("assigns"))
+            c1.tests.extend(c2.tests)
+            g.remove_node(m)
+            changed = True
+
+
+def fold_assigns(g: nx.MultiDiGraph, entry: int) -> None:
+    """Move each ``Assign`` onto the edges that reach it, so it becomes part of the
+    ``Assign`` field of the state before it instead of a ``Pass`` state.
+
+    Not folded (kept as a state): an assignment that would duplicate an impure value
+    (``pf.uuid()``) into a later expression, and one that loops onto itself.
+    """
+    for n in list(g.nodes):
+        o = op(g, n)
+        if not isinstance(o, ir.Assign):
+            continue
+        succs = out_edges(g, n)
+        if len(succs) != 1:
+            continue
+        (_, target, _, out_data), = succs
+        if target == n:
+            continue
+        ins = list(g.in_edges(n, keys=True, data=True))
+        if any(u == n for u, _, _, _ in ins):
+            continue
+        if not all(_can_fold(d.get("assigns", []), o) for _, _, _, d in ins):
+            continue
+        if not _can_fold([(o.target, o.value)], None, out_data.get("assigns", [])):
+            continue
+        for u, _, k, d in ins:
+            redirect(g, u, n, k, target, [(o.target, o.value)] + list(out_data.get("assigns", [])))
+        g.remove_node(n)
+
+
+def _can_fold(before: list, new: ir.Assign | None, after: list | None = None) -> bool:
+    impure = {x for x, e in before if not ir.is_pure(e)}
+    if new is not None:
+        if impure & ir.free_vars(new.value):
+            return False
+        return True
+    if after:
+        for x, e in after:
+            if impure & ir.free_vars(e):
+                return False
+    return True
+
+
+def map_exprs(g: nx.MultiDiGraph, fn) -> None:
+    """Apply ``fn`` to every expression of every operation and edge."""
+    for n in g.nodes:
+        o = op(g, n)
+        if isinstance(o, ir.TaskCall):
+            o.args = {k: fn(v) for k, v in o.args.items()}
+        elif isinstance(o, ir.Assign):
+            o.value = fn(o.value)
+        elif isinstance(o, ir.Wait):
+            o.seconds = fn(o.seconds) if o.seconds is not None else None
+            o.timestamp = fn(o.timestamp) if o.timestamp is not None else None
+        elif isinstance(o, ir.Choice):
+            o.tests = [fn(t) for t in o.tests]
+        elif isinstance(o, ir.Branch):
+            o.test = fn(o.test)
+        elif isinstance(o, ir.Raise):
+            o.cause = fn(o.cause)
+        elif isinstance(o, ir.Return):
+            o.value = fn(o.value)
+    for _, _, d in g.edges(data=True):
+        if d.get("assigns"):
+            d["assigns"] = [(x, fn(e)) for x, e in d["assigns"]]
+
+
+def assigned_names(g: nx.MultiDiGraph) -> dict[str, int]:
+    """How many places assign each name (Assign nodes, task targets, folded edges)."""
+    counts: dict[str, int] = {}
+    for n in g.nodes:
+        o = op(g, n)
+        target = getattr(o, "target", None)
+        if isinstance(o, (ir.Assign, ir.TaskCall, ir.Custom)) and target:
+            counts[target] = counts.get(target, 0) + 1
+    for _, _, d in g.edges(data=True):
+        for x, _ in d.get("assigns", []):
+            counts[x] = counts.get(x, 0) + 1
+    return counts
+
+
+def inline_params(g: nx.MultiDiGraph, entry: int) -> None:
+    """A parameter never reassigned is read from the execution input wherever it is
+    used (``$states.context.Execution.Input``), so it needs no variable at all."""
+    counts = assigned_names(g)
+    binders: dict[str, int] = {}
+    n = entry
+    while True:
+        edges = out_edges(g, n)
+        if len(edges) != 1:
+            break
+        nxt = edges[0][1]
+        o = op(g, nxt)
+        if not (isinstance(o, ir.Assign) and isinstance(o.value, ir.Input)):
+            break
+        binders[o.target] = nxt
+        n = nxt
+    inline = {name: op(g, node).value for name, node in binders.items() if counts.get(name) == 1}
+    if not inline:
+        return
+    for name in inline:
+        node = binders[name]
+        (_, succ, _, d), = out_edges(g, node)
+        for u, _, k in list(g.in_edges(node, keys=True)):
+            redirect(g, u, node, k, succ, d.get("assigns"))
+        g.remove_node(node)
+    map_exprs(g, lambda e: ir.substitute(e, inline))
