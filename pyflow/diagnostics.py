@@ -34,6 +34,30 @@ CODES: dict[str, str] = {
     "PF120": "the definition exceeds a Step Functions limit (names, size, history)",
 }
 
+# The help line shown when a diagnostic is reported without one of its own (DESIGN §4: every
+# diagnostic says how to fix it).
+DEFAULT_HELP: dict[str, str] = {
+    "PF001": "fix the syntax; the file must be valid Python",
+    "PF002": "check the path, and save the file as UTF-8",
+    "PF003": "name a @workflow function as path/to/module.py:function",
+    "PF004": "import each task from the module that defines it, and keep task modules free of import cycles",
+    "PF100": "move this logic into a @task function",
+    "PF101": "compute this value in a @task function",
+    "PF102": "compute this in a @task function",
+    "PF103": "use a parameter, a local assigned earlier, or a module-level literal constant",
+    "PF104": "move this call into a @task function",
+    "PF105": "pass the arguments the task's signature declares",
+    "PF106": "call the task in its own statement first, or use an if statement",
+    "PF107": "define `class MyError(Exception): pass` at module level and raise MyError(\"why\")",
+    "PF108": "use plain named parameters; each one is a field of the JSON input or payload",
+    "PF109": "use break and continue only inside a while or for loop",
+    "PF110": "write this without the construct for now (e.g. handle it inside a @task)",
+    "PF111": "see docs/diagnostics.md for the arguments each pyflow builtin accepts",
+    "PF112": "write each option as a literal of the documented type, e.g. timeout=30",
+    "PF113": "assign to a plain local name",
+    "PF120": "split the workflow into nested workflows or fragments",
+}
+
 
 @dataclass(frozen=True)
 class Span:
@@ -84,8 +108,8 @@ class Diagnostic:
 
 def _read_lines(path: str) -> list[str] | None:
     try:
-        return Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        return Path(path).read_bytes().decode("utf-8", errors="replace").splitlines()
+    except OSError:
         return None
 
 
@@ -113,7 +137,7 @@ class Reporter:
 
     def error(self, code: str, message: str, span: Span | None, help: str = "") -> None:
         assert code in CODES, code
-        self.items.append(Diagnostic(code, message, span, help))
+        self.items.append(Diagnostic(code, message, span, help or DEFAULT_HELP.get(code, "")))
 
     def warning(self, code: str, message: str, span: Span | None, help: str = "") -> None:
         assert code in CODES, code

@@ -208,7 +208,8 @@ class Emitter:
         """A one-element array holding ``e``, even when ``e`` is itself an array."""
         t = self.types.of(e)
         if t == "list":
-            return f"[[{self.ex(e)}]]"
+            text = self.ex(e)
+            return f"[{text}]" if is_constructor(text) else f"[[{text}]]"
         if t != "any":
             return f"[{self.ex(e)}]"
         v = self.tmp("w")
@@ -305,6 +306,10 @@ class Emitter:
         if method is None:
             return error(f"pyflow: {name}() has no JSONata translation")
         return method(*args)
+
+    def b_at(self, seq: ir.Expr, i: ir.Expr) -> str:
+        """A for loop's current item: the index is in range by construction."""
+        return f"{self.ex(seq)}[{self.ex(i)}]"
 
     def b_str(self, x: ir.Expr) -> str:
         return self.to_str(x)
@@ -479,6 +484,29 @@ class Emitter:
 
     def b_m_keys(self, d: ir.Expr) -> str:
         return f"[$keys({self.ex(d)})]"
+
+
+def is_constructor(text: str) -> bool:
+    """Is ``text`` one JSONata array constructor ``[...]`` (kept nested inside another)?"""
+    if not text.startswith("[") or not text.endswith("]"):
+        return False
+    depth, quote = 0, ""
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == "\\":
+                continue
+            if ch == quote and text[i - 1] != "\\":
+                quote = ""
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in "[({":
+            depth += 1
+        elif ch in "])}":
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return False
+    return True
 
 
 def fnmatch_regex(pattern: str) -> str:

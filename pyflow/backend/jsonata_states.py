@@ -21,6 +21,8 @@ from pyflow.backend.types import Types, infer_var_types
 from pyflow.cfg import nodes_in_order, op, out_edges
 
 LINEAR = (ir.TaskCall, ir.Wait, ir.Assign, ir.Custom, ir.Nop)
+# states that may carry the workflow's Output (asl-validator rejects Output on Wait)
+OUTPUT_CARRIERS = (ir.TaskCall, ir.Assign)
 MAY_FAIL_BUILTINS = frozenset({"int", "float", "json_loads", "check_unpack", "len", "str", "setitem", "range",
                                "m_split", "m_join", "m_get", "fnmatch", "hash"})
 
@@ -61,15 +63,24 @@ def template(e: ir.Expr, em: Emitter) -> Any:
         keys = [k.value for k, _ in e.entries]  # type: ignore[union-attr]
         if len(set(keys)) == len(keys):
             return {k.value: template(v, em) for k, v in e.entries}  # type: ignore[union-attr]
-    if isinstance(e, ir.ListExpr):
-        return [template(v, em) for v in e.items]
     return "{% " + em.top(e) + " %}"
+
+
+def output_template(e: ir.Expr, em: Emitter) -> Any:
+    """``Output`` must be an object or a JSONata string (asl-validator): wrap other constants."""
+    value = template(e, em)
+    if isinstance(value, dict) or (isinstance(value, str) and value.startswith("{%")):
+        return value
+    return "{% " + json.dumps(value, ensure_ascii=False) + " %}"
 
 
 def _literal(value: Any) -> Any:
     if isinstance(value, str) and value.lstrip().startswith("{%") and value.rstrip().endswith("%}"):
         return "{% " + json.dumps(value, ensure_ascii=False) + " %}"
     if isinstance(value, list):
+        if any(isinstance(v, (list, dict)) for v in value):
+            # asl-validator's schema rejects nested arrays in templates: use an expression
+            return "{% " + json.dumps(value, ensure_ascii=False) + " %}"
         return [_literal(v) for v in value]
     if isinstance(value, dict):
         return {k: _literal(v) for k, v in value.items()}
@@ -136,7 +147,7 @@ class JsonataLowering:
             o = op(g, n)
             if isinstance(o, ir.Return) and n not in prefix:
                 preds = list(g.in_edges(n, keys=True))
-                if preds and all(isinstance(op(g, u), LINEAR) and len(out_edges(g, u)) == 1 and u != self.entry
+                if preds and all(isinstance(op(g, u), OUTPUT_CARRIERS) and len(out_edges(g, u)) == 1 and u != self.entry
                                  for u, _, _ in preds):
                     folded_returns.add(n)
         state_nodes = [n for n in nodes_in_order(g, self.entry)
@@ -242,8 +253,9 @@ class JsonataLowering:
             envs[n] = {"uses": self._uses([cause])}
             return st
         elif isinstance(o, ir.Return):
-            st["Type"] = "Succeed"
-            st["Output"] = template(sub(o.value), em)
+            st["Type"] = "Pass"
+            st["Output"] = output_template(sub(o.value), em)
+            st["End"] = True
             envs[n] = {"uses": self._uses([sub(o.value)])}
             return st
         elif isinstance(o, ir.Choice):
@@ -260,7 +272,7 @@ class JsonataLowering:
             ret: ir.Return = op(g, target)  # type: ignore[assignment]
             value = ir.substitute(ret.value, assigns)
             if not isinstance(value, ir.TaskResult):
-                st["Output"] = template(value, em)
+                st["Output"] = output_template(value, em)
                 uses |= self._uses([value])
             st["End"] = True
         else:
@@ -304,7 +316,8 @@ class JsonataLowering:
                 rules.append(("true", target, default_assign))
             else:
                 st["Default"] = self.next_name(target)
-        envs[n] = {"uses": uses, "rules": rules, "em": em}
+        envs[n] = {"uses": uses, "rules": rules, "em": em,
+                   "default": default[0] if default is not None and not default_assign else None}
         for cond, target, assign in rules:
             st["Choices"].append({"Condition": "{% " + cond + " %}", "Next": self.next_name(target),
                                   "__assign__": assign})
@@ -326,6 +339,8 @@ class JsonataLowering:
                     targets.append(target)
                     for e in assign.values():
                         u |= ir.free_vars(e)
+                if info.get("default") is not None:
+                    targets.append(info["default"])
             elif info.get("assign") is not None:
                 if info.get("target") is not None:
                     targets.append(info["target"])

@@ -130,6 +130,10 @@ class FunctionLowerer:
         self._collect_locals(node.body)
         entry = self.new(ir.Entry(span=self.span(node)))
         frontier: Frontier = [(entry, "next")]
+        if node.asynchronous is not None:
+            self.error("PF100", "a workflow cannot be `async def`", node.asynchronous,
+                       help="write `def`; called natively an async workflow would return a coroutine, not its result")
+        check_options(self.fn, self.reporter)
         params = node.params
         if params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or params.star_kwarg is not None or params.posonly_params:
             self.error("PF108", "a workflow's parameters must be plain named parameters", params,
@@ -138,7 +142,14 @@ class FunctionLowerer:
             name = p.name.value
             default = None
             if p.default is not None:
-                default = self.expr(p.default)
+                try:
+                    default = self.expr(p.default)
+                except Unsupported:
+                    default = ir.Const(None)
+                if self.pending:
+                    self.error("PF106", "a task call in a parameter default is evaluated once, when the module loads",
+                               p.default, help="give the parameter a literal default and call the task in the body")
+                    self.pending.clear()
             self.params.append((name, default))
             self.declared_types[name] = annotation_type(p.annotation)
             self.locals.add(name)
@@ -299,6 +310,8 @@ class FunctionLowerer:
                 op = self.task_call(value, task, None)
                 frontier = self.flush(frontier)
                 return self.emit(frontier, op)
+            self.expr(value)  # reports PF104 (and raises) for a call to something that is not a task
+            self.pending.clear()
         self.error("PF100", "this expression statement has no effect in a workflow", small,
                    help="assign its value to a name, or call a @task")
         return frontier
@@ -397,6 +410,10 @@ class FunctionLowerer:
                 frontier = self.emit(frontier, ir.Assign(base, new, span=self.span(stmt)))
             elif isinstance(t, (cst.Tuple, cst.List)):
                 names = [el.value for el in t.elements]
+                if any(isinstance(el, cst.StarredElement) for el in t.elements):
+                    self.error("PF113", "starred unpacking (`a, *rest = ...`) is not supported", t,
+                               help="index the list instead: a = xs[0]")
+                    continue
                 if not all(isinstance(n, cst.Name) for n in names):
                     self.error("PF113", "only names can be unpacked", t)
                     continue
@@ -463,7 +480,10 @@ class FunctionLowerer:
         if isinstance(node, cst.Name):
             if node.value in self.mod.classes or node.value in BUILTIN_EXCEPTIONS or node.value in self.mod.imports:
                 return error_ref(self.mod, node)
-        if isinstance(node, cst.Attribute):
+        root = node
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if isinstance(node, cst.Attribute) and isinstance(root, cst.Name) and root.value in self.mod.imports:
             name = error_ref(self.mod, node)
             if name.startswith("States.") or name == "pyflow.MissingInput":
                 return name
@@ -528,11 +548,12 @@ class FunctionLowerer:
         branch = self.new(ir.Branch(test, "for", span=self.span(stmt.target)))
         self.graph.add_edge(head, branch, key="next", label="next", assigns=[])
         body: Frontier = [(branch, "T")]
-        item = ir.Subscript(ir.Var(seq_name), ir.Var(idx_name))
+        item = ir.Builtin("at", (ir.Var(seq_name), ir.Var(idx_name)))
         target = stmt.target
         if isinstance(target, cst.Name):
             body = self.emit(body, ir.Assign(self.check_target(target), item, span=span))
-        elif isinstance(target, (cst.Tuple, cst.List)) and all(isinstance(e.value, cst.Name) for e in target.elements):
+        elif isinstance(target, (cst.Tuple, cst.List)) and all(
+                isinstance(e.value, cst.Name) and not isinstance(e, cst.StarredElement) for e in target.elements):
             for i, el in enumerate(target.elements):
                 assert isinstance(el.value, cst.Name)
                 body = self.emit(body, ir.Assign(self.check_target(el.value), ir.Subscript(item, ir.Const(i)), span=span))
@@ -581,10 +602,10 @@ class FunctionLowerer:
         name = func.value
         info = self.mod.functions.get(name)
         if info is None and name in self.mod.imports:
-            resolved = self.loader.resolve_import(self.mod, self.mod.imports[name], self.span(func))
-            if resolved is not None:
-                other, attr = resolved
-                info = other.functions.get(attr)
+            reported = len(self.reporter.items)
+            info = self.loader.resolve_function(self.mod, name, self.span(func))
+            if len(self.reporter.items) != reported:
+                raise Unsupported  # the imported module is unreadable or cyclic: already reported
         if info is None or info.kind != "task":
             if info is not None and info.kind in ("workflow", "fragment"):
                 self.error(LATER, f"calling a @{info.kind} from a workflow is not supported by this version of pyflow",
@@ -601,6 +622,7 @@ class FunctionLowerer:
                        info.node.params, help="the task's payload is a JSON object with one field per parameter")
         for param in list(p.params) + list(p.kwonly_params):
             params.append((param.name.value, param.default is not None))
+        check_options(info, self.reporter)
         sig = TaskSignature(sub, info.name, params, info.module, info.node, info.options,
                             annotation_type(info.node.returns))
         self.tasks[sub] = sig
@@ -810,12 +832,18 @@ class FunctionLowerer:
     def comparison(self, node: cst.Comparison) -> ir.Expr:
         left = self._expr(node.left)
         parts: list[ir.Expr] = []
-        for target in node.comparisons:
+        before = len(self.pending)
+        for i, target in enumerate(node.comparisons):
             op = _CMPOPS.get(type(target.operator).__name__)
             if op is None:
                 self.error("PF102", "this comparison operator is not supported", target.operator)
                 raise Unsupported
             right = self._expr(target.comparator)
+            if i > 0 and len(self.pending) != before:
+                self.error("PF106", "a task call in a chained comparison may not run in Python", target.comparator,
+                           help="call the task in its own statement first")
+                raise Unsupported
+            before = len(self.pending)
             parts.append(ir.Compare(op, left, right))
             left = right
         return parts[0] if len(parts) == 1 else ir.BoolOp("and", tuple(parts))
@@ -966,6 +994,43 @@ class FunctionLowerer:
                        help="write s.split(\" \"); whitespace splitting has no faithful translation")
             raise Unsupported
         return ir.Builtin("m_" + meth, (obj, *(self._expr(a.value) for a in node.args)))
+
+
+TASK_OPTIONS = {"timeout", "heartbeat", "retry", "memory", "runtime", "resource", "name", "environment", "architecture"}
+
+
+def _non_literal(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if "__unknown__" in value:
+            return str(value["__unknown__"])
+        value = list(value.values())
+    if isinstance(value, list):
+        for v in value:
+            found = _non_literal(v)
+            if found is not None:
+                return found
+    return None
+
+
+def check_options(info: FunctionInfo, reporter: Reporter) -> None:
+    """PF112 for decorator options pyflow would otherwise drop silently: non-literal values, unknown task options."""
+    kind = info.kind or "task"
+    for key, node in info.option_nodes.items():
+        span = info.module.span(node)
+        if kind == "task" and key not in TASK_OPTIONS:
+            reporter.error("PF112", f"@task has no option {key!r}", span,
+                           help="options: " + ", ".join(sorted(TASK_OPTIONS)))
+            continue
+        value = info.options.get(key)
+        bad = _non_literal(value)
+        if bad is not None:
+            reporter.error("PF112", f"@{kind}({key}=) must be a literal; `{bad}` is not",
+                           span, help="the compiler reads options without running the module: write the value itself")
+        elif kind == "task" and key in ("timeout", "heartbeat", "memory") and not (
+                isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            reporter.error("PF112", f"@task({key}=) must be a positive whole number", span)
+        elif kind == "task" and key in ("name", "resource", "runtime", "architecture") and not isinstance(value, str):
+            reporter.error("PF112", f"@task({key}=) must be a string", span)
 
 
 _BINOPS = {

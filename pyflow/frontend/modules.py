@@ -135,17 +135,27 @@ class ModuleLoader:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
+            line_start = raw.rfind(b"\n", 0, exc.start) + 1
+            where = Span(display_path(path), raw.count(b"\n", 0, exc.start) + 1, exc.start - line_start + 1)
             self.reporter.error(
                 "PF002", f"{path} is not UTF-8 (byte {exc.start}: {raw[exc.start:exc.start+1]!r})",
-                blame or Span(display_path(path), 1, 1), help="save the file as UTF-8",
+                blame or where, help="save the file as UTF-8",
             )
             self.cache[path] = None
             return None
         try:
             module = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
+            message, line, col = exc.message, exc.raw_line, exc.raw_column + 1
+            try:  # libcst's native parser often points at column 1; CPython's parser knows where
+                ast.parse(text)
+            except SyntaxError as py_exc:
+                if py_exc.lineno:
+                    message, line, col = str(py_exc.msg), py_exc.lineno, max(1, py_exc.offset or 1)
+            except (ValueError, RecursionError, MemoryError):
+                pass
             self.reporter.error(
-                "PF001", f"syntax error: {exc.message}", Span(display_path(path), exc.raw_line, exc.raw_column + 1),
+                "PF001", f"syntax error: {message}", Span(display_path(path), line, col),
                 help="fix the syntax; the file must be valid Python",
             )
             self.cache[path] = None
@@ -278,6 +288,27 @@ class ModuleLoader:
         return None
 
 
+    def resolve_function(self, mod: SourceModule, local: str, blame: Span | None) -> FunctionInfo | None:
+        """The function ``local`` names in ``mod``, following ``from x import f`` re-exports (PF004 on a cycle)."""
+        seen: set[tuple[Path, str]] = set()
+        cur, name = mod, local
+        while True:
+            info = cur.functions.get(name)
+            if info is not None or name not in cur.imports:
+                return info
+            if (cur.path, name) in seen:
+                self.reporter.error(
+                    "PF004", f"circular import: {local!r} is imported in a cycle and is never defined", blame,
+                    help="import each task from the module that defines it; task modules must not import each other in a cycle",
+                )
+                return None
+            seen.add((cur.path, name))
+            resolved = self.resolve_import(cur, cur.imports[name], blame)
+            if resolved is None:
+                return None
+            cur, name = resolved
+
+
 def _option_expr(mod: SourceModule, node: cst.BaseExpression) -> Any:
     """Non-literal decorator options the compiler still understands (Retry(...), lists of them)."""
     if isinstance(node, cst.Call) and mod.pyflow_name(node.func) == "Retry":
@@ -292,8 +323,9 @@ def _option_expr(mod: SourceModule, node: cst.BaseExpression) -> Any:
             else:
                 try:
                     out[key] = literal(arg.value)
-                except (ValueError, SyntaxError, TypeError):
+                except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
                     out[key] = None
+                    out.setdefault("__unknown__", cst.Module([]).code_for_node(arg.value))
         return out
     if isinstance(node, (cst.List, cst.Tuple)):
         return [_option_expr(mod, el.value) for el in node.elements]

@@ -18,7 +18,7 @@ import uuid as _uuid
 from collections.abc import Callable
 from typing import Any
 
-from pyflow.local.errors import INTRINSIC, RUNTIME, StatesError
+from pyflow.local.errors import RUNTIME, StatesError
 from pyflow.local.paths import PathError, Scope, compile_path
 
 Evaluator = Callable[[Any, Scope], Any]
@@ -99,7 +99,9 @@ class _Parser:
             except StatesError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any failure inside is the function's
-                raise StatesError(INTRINSIC, f"{name}: {exc}") from None
+                # The service reports a failing intrinsic as States.Runtime (LocalStack's
+                # AWS-recorded snapshots agree), not States.IntrinsicFailure.
+                raise StatesError(RUNTIME, f"{name}: {exc}") from None
 
         return evaluate, None
 
@@ -287,7 +289,7 @@ def _array_range(values: list[Any], literals: list[Any], scope: Scope) -> list[i
     start, end, step = values
     _need(all(_is_int(v) for v in values), "start, end and step must be integers")
     start, end, step = int(start), int(end), int(step)
-    _need(step != 0, "step must not be 0")
+    _need(step > 0, "step must be a positive integer")
     out = list(range(start, end + (1 if step > 0 else -1), step))
     _need(len(out) <= 1000, "the range has more than 1000 items")
     return out
@@ -351,19 +353,24 @@ def _json_merge(values: list[Any], literals: list[Any], scope: Scope) -> dict[st
 
 
 def _math_random(values: list[Any], literals: list[Any], scope: Scope) -> int:
-    _need(all(_is_int(v) for v in values), "start, end (and seed) must be integers")
+    """A random integer from start to end, both included; non-integers are truncated."""
+    _need(all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values), "start, end (and seed) must be numbers")
     start, end = int(values[0]), int(values[1])
-    _need(start < end, "start must be less than end")
+    _need(start <= end, "start must not be greater than end")
     rng = random.Random(int(values[2])) if len(values) == 3 else getattr(scope, "rng", random)
-    return rng.randrange(start, end)
+    return rng.randint(start, end)
 
 
-def _math_add(values: list[Any], literals: list[Any], scope: Scope) -> Any:
-    a, b = values
+def _java_round(v: float) -> int:
+    """Step Functions rounds non-integer MathAdd arguments to the nearest integer, halves away from zero."""
+    return int(math.floor(v + 0.5)) if v >= 0 else -int(math.floor(-v + 0.5))
+
+
+def _math_add(values: list[Any], literals: list[Any], scope: Scope) -> int:
     _need(all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values), "arguments must be numbers")
     _need(all(math.isfinite(v) for v in values), "arguments must be finite")
-    total = a + b
-    return int(total) if _is_int(a) and _is_int(b) else total
+    a, b = (v if isinstance(v, int) else _java_round(v) for v in values)
+    return a + b
 
 
 def _string_split(values: list[Any], literals: list[Any], scope: Scope) -> list[str]:

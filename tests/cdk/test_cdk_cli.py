@@ -66,7 +66,7 @@ def test_synth_with_the_real_compiler(tmp_path: Path) -> None:
 
     out = tmp_path / "cdk.out"
     run = subprocess.run(
-        [sys.executable, "-m", "pyflow.cli", "synth", "tests/cdk/fixtures/jobs.py:simple_poller", "-o", str(out)],
+        [sys.executable, "-m", "pyflow.cli", "synth", "tests/cdk/fixtures/poller.py:simple_poller", "-o", str(out)],
         capture_output=True, text=True, cwd=REPO, timeout=300,
     )
     assert run.returncode == 0, run.stderr

@@ -174,3 +174,26 @@ def test_synthesis_is_deterministic(poller_app: Any) -> None:
     assembly = again.synth()
     (stack,) = assembly.stacks
     assert (Path(assembly.directory) / stack.template_file).read_bytes() == poller_app.template_path.read_bytes()
+
+
+def test_a_workflow_function_is_compiled_and_deployed(tmp_path: Path) -> None:
+    pytest.importorskip("pyflow.compiler", reason="the compiler (issue 2) has not landed yet")
+    import aws_cdk as cdk
+
+    from pyflow.cdk import Workflow
+
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cdk_fixture_poller", handmade.FIXTURES / "poller.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    app = cdk.App(outdir=str(tmp_path / "cdk.out"))
+    stack = cdk.Stack(app, "FromFunction")
+    flow = Workflow(stack, "Poller", workflow=module.simple_poller)
+    assert flow.compiled.name == "simple_poller"
+    assert sorted(flow.functions) == ["audit", "final", "status_of", "submit"]
+    resources = _synth(app, "FromFunction")["Resources"]
+    (machine,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
+    assert machine["DefinitionString"] == flow.compiled.json
+    assert sorted(machine["DefinitionSubstitutions"]) == list(flow.compiled.substitutions)

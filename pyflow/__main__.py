@@ -1,0 +1,5 @@
+import sys
+
+from pyflow.cli import main
+
+sys.exit(main())

@@ -1,0 +1,79 @@
+"""Run one workflow natively and compiled on an independent engine, and compare.
+
+The compiled side runs on ``sfnx.testing.run`` (a JSONata engine we did not
+write); Lambda tasks are answered by the program's own ``@task`` functions,
+bound exactly like the Lambda handler binds them (``pyflow.runtime.invoke``).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pyflow as pf
+from pyflow import errors
+from pyflow.compiled import CompiledWorkflow
+from pyflow.compiler import compile_workflow
+from pyflow.runtime import invoke
+
+# DESIGN §1: Python data errors may surface as the engine's own error names.
+DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "MissingInput",
+               "pyflow.MissingInput"}
+ENGINE_DATA_ERRORS = {"States.QueryEvaluationError", "States.Runtime", "States.IntrinsicFailure"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    output: Any = None
+    error: str | None = None
+
+    def agrees_with(self, other: "Outcome") -> bool:
+        if self.error is None and other.error is None:
+            return _same(self.output, other.output)
+        if self.error is None or other.error is None:
+            return False
+        if self.error == other.error:
+            return True
+        pair = {self.error, other.error}
+        return bool(pair & DATA_ERRORS) and bool(pair & ENGINE_DATA_ERRORS)
+
+
+def _same(a: Any, b: Any) -> bool:
+    # JSON numbers: 2 and 2.0 are the same value once serialised by an engine
+    return json.loads(json.dumps(a)) == json.loads(json.dumps(b))
+
+
+def native(wf: pf.Workflow, execution_input: dict[str, Any]) -> Outcome:
+    with pf.virtual_time():
+        try:
+            return Outcome(output=json.loads(json.dumps(wf.run(execution_input))))
+        except Exception as exc:  # noqa: BLE001 - any error is an outcome
+            return Outcome(error=errors.error_name(exc))
+
+
+def sfnx_run(compiled: CompiledWorkflow, execution_input: dict[str, Any]) -> Outcome:
+    from sfnx.testing import Failure, run
+
+    functions = compiled.task_functions()
+
+    def tasks(call: Any) -> Any:
+        fn = functions[call.resource]
+        try:
+            return invoke(fn, call.arguments)
+        except Exception as exc:  # noqa: BLE001
+            raise Failure(errors.error_name(exc), errors.lambda_cause(exc)) from None
+
+    try:
+        result = run(compiled.definition, execution_input, tasks)
+    except ZeroDivisionError:
+        # jsonata-python lets Python's error escape where JSONata (JavaScript) fails
+        # the expression with D1001 "Number out of range": a query evaluation error.
+        return Outcome(error="States.QueryEvaluationError")
+    if result.error is not None:
+        return Outcome(error=result.error)
+    return Outcome(output=result.output)
+
+
+def check(wf: pf.Workflow, execution_input: dict[str, Any]) -> tuple[Outcome, Outcome]:
+    compiled = compile_workflow(wf)
+    return native(wf, execution_input), sfnx_run(compiled, execution_input)
