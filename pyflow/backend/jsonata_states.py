@@ -63,7 +63,32 @@ def template(e: ir.Expr, em: Emitter) -> Any:
         keys = [k.value for k, _ in e.entries]  # type: ignore[union-attr]
         if len(set(keys)) == len(keys):
             return {k.value: template(v, em) for k, v in e.entries}  # type: ignore[union-attr]
-    return "{% " + em.top(e) + " %}"
+    return "{% " + strip_parens(em.top(e)) + " %}"
+
+
+def strip_parens(text: str) -> str:
+    """``($a + 1)`` -> ``$a + 1`` for readability; blocks ``(x := ...; ...)`` keep theirs."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth, quote = 0, ""
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote and text[i - 1] != "\\":
+                quote = ""
+            continue
+        if ch in "\"'/":
+            if ch == "/" and depth:
+                continue
+            quote = ch if ch != "/" else ""
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return text
+        elif depth == 1 and (ch == ";" or text.startswith(":=", i)):
+            return text
+    return text[1:-1]
 
 
 def output_template(e: ir.Expr, em: Emitter) -> Any:
@@ -319,7 +344,7 @@ class JsonataLowering:
         envs[n] = {"uses": uses, "rules": rules, "em": em,
                    "default": default[0] if default is not None and not default_assign else None}
         for cond, target, assign in rules:
-            st["Choices"].append({"Condition": "{% " + cond + " %}", "Next": self.next_name(target),
+            st["Choices"].append({"Condition": "{% " + strip_parens(cond) + " %}", "Next": self.next_name(target),
                                   "__assign__": assign})
         if "Default" in st:
             st["Default"] = st.pop("Default")
