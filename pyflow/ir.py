@@ -156,6 +156,26 @@ def is_pure(e: Expr) -> bool:
     return not any(isinstance(n, Builtin) and n.name in IMPURE_BUILTINS for n in walk(e))
 
 
+MAY_FAIL_BUILTINS = frozenset({"int", "float", "json_loads", "check_unpack", "len", "str", "setitem", "range",
+                               "m_split", "m_join", "m_get", "fnmatch", "hash", "at"})
+
+
+def may_fail(e: Expr) -> bool:
+    """Could evaluating ``e`` raise (a missing key, a type mismatch, a division by zero)?"""
+    for n in walk(e):
+        if isinstance(n, Subscript):
+            return True
+        if isinstance(n, BinOp):
+            return True
+        if isinstance(n, Builtin) and n.name in MAY_FAIL_BUILTINS:
+            return True
+        if isinstance(n, Compare) and n.op in ("<", "<=", ">", ">=", "in", "notin"):
+            return True
+        if isinstance(n, Input) and n.required:
+            return True
+    return False
+
+
 def substitute(e: Expr, env: dict[str, Expr]) -> Expr:
     """Replace variables by expressions (used when folding assignments into one state)."""
     if not env:
@@ -194,6 +214,8 @@ RESULT = "$result"  # key of substitute()'s env that replaces TaskResult
 @dataclass
 class Op:
     span: Span | None = field(default=None, kw_only=True)
+    region: int = field(default=0, kw_only=True)  # the innermost try body the op is in (0: none)
+    name_prefix: str = field(default="", kw_only=True)  # a fragment call site's prefix for state names
 
 
 @dataclass
@@ -209,6 +231,7 @@ class TaskCall(Op):
     task: str  # the task's substitution name
     args: dict[str, Expr]
     options: dict[str, Any] = field(default_factory=dict)
+    kind: str = "lambda"  # lambda / workflow (nested execution) / activity / callback (waitForTaskToken)
 
 
 @dataclass
@@ -241,13 +264,46 @@ class Choice(Op):
 
 @dataclass
 class Raise(Op):
+    """``raise E("why")`` (static error) or a re-raise of a caught error object (``dynamic``)."""
+
     error: str
     cause: Expr
+    dynamic: Expr | None = None
 
 
 @dataclass
 class Return(Op):
     value: Expr
+
+
+@dataclass
+class SubMachine:
+    """A nested state machine: a Parallel branch, a Map's item processor, or a try
+    body wrapped in a one-branch Parallel. ``params`` are bound from the iteration
+    input; ``exports`` are (outer name, inner name) pairs its Output carries out."""
+
+    graph: Any
+    entry: int
+    params: list[str] = field(default_factory=list)
+    exports: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Parallel(Op):
+    branches: list[SubMachine]
+    retry: Any = None
+    kind: str = "parallel"  # parallel / try (a wrapped try body)
+
+
+@dataclass
+class MapState(Op):
+    items: Expr
+    body: SubMachine
+    target: str | None = None
+    max_concurrency: int | None = None
+    retry: Any = None
+    filtered: bool = False  # the body returns {"keep", "value"} (a comprehension's if)
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

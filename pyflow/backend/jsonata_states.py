@@ -23,8 +23,7 @@ from pyflow.cfg import nodes_in_order, op, out_edges
 LINEAR = (ir.TaskCall, ir.Wait, ir.Assign, ir.Custom, ir.Nop)
 # states that may carry the workflow's Output (asl-validator rejects Output on Wait)
 OUTPUT_CARRIERS = (ir.TaskCall, ir.Assign)
-MAY_FAIL_BUILTINS = frozenset({"int", "float", "json_loads", "check_unpack", "len", "str", "setitem", "range",
-                               "m_split", "m_join", "m_get", "fnmatch", "hash"})
+may_fail = ir.may_fail
 
 
 def simul(seq: list[tuple[str, ir.Expr]], env0: dict[str, ir.Expr]) -> dict[str, ir.Expr]:
@@ -33,19 +32,6 @@ def simul(seq: list[tuple[str, ir.Expr]], env0: dict[str, ir.Expr]) -> dict[str,
     for x, e in seq:
         env[x] = ir.substitute(e, env)
     return env
-
-
-def may_fail(e: ir.Expr) -> bool:
-    for n in ir.walk(e):
-        if isinstance(n, ir.Subscript):
-            return True
-        if isinstance(n, ir.BinOp) and n.op in ("/", "//", "%", "+", "-", "*", "**"):
-            return True
-        if isinstance(n, ir.Builtin) and n.name in MAY_FAIL_BUILTINS:
-            return True
-        if isinstance(n, ir.Compare) and n.op in ("<", "<=", ">", ">=", "in", "notin"):
-            return True
-    return False
 
 
 @dataclass

@@ -318,6 +318,8 @@ class FunctionLowerer:
 
     def statement_call(self, call: cst.Call, frontier: Frontier) -> Frontier | None:
         """pf.wait / time.sleep / pf.fail / pf.custom_state used as statements."""
+        if not _is_dotted(call.func):
+            return None
         name = self.mod.pyflow_name(call.func)
         quals = self.mod.qualified(call.func)
         if name == "wait" or "time.sleep" in quals:
@@ -878,17 +880,20 @@ class FunctionLowerer:
             op.target = tmp
             self.pending.append(op)
             return ir.Var(tmp)
-        name = self.mod.pyflow_name(func)
+        # libcst names `str(x).strip` "builtins.str": only a dotted name is looked up by qualified name
+        dotted = _is_dotted(func)
+        name = self.mod.pyflow_name(func) if dotted else None
         if name is not None:
             return self.pyflow_call(name, node)
-        for q in self.mod.qualified(func):
+        for q in self.mod.qualified(func) if dotted else ():
             if q in QUALIFIED_BUILTINS:
                 return self.builtin(QUALIFIED_BUILTINS[q], node)
             if q.startswith("builtins.") and q[9:] in PY_BUILTINS:
                 return self.builtin(q[9:], node)
         if isinstance(func, cst.Name) and func.value in PY_BUILTINS and func.value not in self.locals:
             return self.builtin(func.value, node)
-        if isinstance(func, cst.Attribute) and func.attr.value in STRING_METHODS:
+        if isinstance(func, cst.Attribute) and func.attr.value in STRING_METHODS and not (
+                dotted and _root_name(func) in self.mod.imports and _root_name(func) not in self.locals):
             return self.method(func, node)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in self.mod.clients:
             self.error(LATER, "AWS service calls are not supported by this version of pyflow", node,
@@ -1040,6 +1045,19 @@ _CMPOPS = {
     "Equal": "==", "NotEqual": "!=", "LessThan": "<", "LessThanEqual": "<=", "GreaterThan": ">",
     "GreaterThanEqual": ">=", "In": "in", "NotIn": "notin", "Is": "is", "IsNot": "isnot",
 }
+
+
+def _root_name(node: cst.BaseExpression) -> str | None:
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def _is_dotted(node: cst.BaseExpression) -> bool:
+    """``name`` or ``a.b.c``: something a qualified name can be trusted for."""
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name)
 
 
 def _is_json(value: Any) -> bool:

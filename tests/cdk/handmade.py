@@ -28,7 +28,6 @@ def notify() -> CompiledWorkflow:
                 "Type": "Task",
                 "Resource": "${send_email}",
                 "Arguments": {"to": "{% $states.input.to %}", "subject": "your job is done"},
-                "Output": None,
                 "End": True,
             }
         },

@@ -1,0 +1,260 @@
+"""Compiler speed, in one run: issue 2's targets as figures and ratios.
+
+``bench()`` measures
+
+* the in-process compile of ``examples/job_poller.py:job_poller`` through
+  ``pyflow.compiler.compile_workflow`` (median of N runs, after one warm-up that
+  pays for the imports);
+* generated workflows of 100, 1,000 and 5,000 statements (``benchmarks/generate.py``,
+  written to a temporary directory): the median time of each, t(5000),
+  t(5000)/t(1000), the growth exponent of a least-squares fit of log t against
+  log n, and the peak memory of each compile under ``tracemalloc`` (a separate
+  run, since tracing slows the compile down);
+* whole-process ``pyflow compile examples/job_poller.py:job_poller`` against
+  ``sfnx compile benchmarks/sfnx_programs/job_poller.py`` (the same workflow
+  written for sfnx): subprocess wall time, best of N, the two interleaved so that
+  both see the same machine; and the states in both outputs.
+
+A generated program whose definition is over Step Functions' 1 MB limit ends in
+the PF120 diagnostic after the whole pipeline has run; its time is still the
+compile time, and its ``outcome`` says so.
+
+Run it alone with ``python -m benchmarks.compile_bench [--quick]``.
+"""
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+from benchmarks import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+JOB_POLLER = ROOT / "examples" / "job_poller.py"
+SFNX_JOB_POLLER = Path(__file__).resolve().parent / "sfnx_programs" / "job_poller.py"
+
+SIZES = (100, 1000, 5000)
+QUICK_SIZES = (20, 100, 500)  # the same 5x step between the last two, so the ratio target still applies
+TARGETS = {
+    "t_largest_s": 2.0,          # t(5000) < 2 s
+    "ratio_last_step": 5.5,      # t(5000)/t(1000) <= 5.5
+    "growth_exponent": 1.1,      # log-log slope <= 1.1
+    "whole_process_ratio": 1.0,  # pyflow / sfnx <= 1.0
+}
+
+
+def _compile(path: Path, function: str) -> tuple[str, Any]:
+    """Compile once; ("ok", definition) or ("PFxxx ...", None) for diagnostics."""
+    from pyflow.compiler import compile_file
+    from pyflow.diagnostics import CompileError
+
+    try:
+        return "ok", compile_file(path, function).definition
+    except CompileError as exc:
+        codes = sorted({getattr(d, "code", "?") for d in getattr(exc, "diagnostics", None) or getattr(exc, "items", [])})
+        return "diagnostics " + ",".join(codes) if codes else f"CompileError: {str(exc)[:80]}", None
+
+
+def _timed(fn: Any, repeats: int) -> tuple[list[float], Any]:
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return times, result
+
+
+def _peak_memory(fn: Any) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def growth_exponent(sizes: list[int], times: list[float]) -> float:
+    """The slope of the least-squares line through (log n, log t)."""
+    xs = [math.log(n) for n in sizes]
+    ys = [math.log(t) for t in times]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def _definition_size(definition: Any) -> int:
+    return len(json.dumps(definition, separators=(",", ":")))
+
+
+def in_process_job_poller(runs: int) -> dict[str, Any]:
+    from pyflow.compiler import compile_workflow
+
+    target = f"{JOB_POLLER}:job_poller"
+    compile_workflow(target)  # warm-up: imports, first-use caches
+    times, compiled = _timed(lambda: compile_workflow(target), runs)
+    peak = _peak_memory(lambda: compile_workflow(target))
+    return {
+        "runs": runs,
+        "median_ms": round(statistics.median(times) * 1000, 2),
+        "min_ms": round(min(times) * 1000, 2),
+        "states": len(compiled.definition["States"]),
+        "peak_memory_mib": round(peak / 2**20, 2),
+    }
+
+
+def generated(sizes: tuple[int, ...], repeats: int, seed: int = 0) -> dict[str, Any]:
+    rows: dict[str, Any] = {}
+    medians: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="pyflow-bench-") as tmp:
+        _compile(generate.write(20, seed, tmp), generate.WORKFLOW)  # warm-up
+        for n in sizes:
+            path = generate.write(n, seed, tmp)
+            source = path.read_text(encoding="utf-8")
+            times, (outcome, definition) = _timed(lambda: _compile(path, generate.WORKFLOW), repeats)
+            peak = _peak_memory(lambda: _compile(path, generate.WORKFLOW))
+            medians.append(statistics.median(times))
+            rows[str(n)] = {
+                "statements": generate.count_statements(source),
+                "source_lines": source.count("\n"),
+                "runs": repeats,
+                "median_s": round(statistics.median(times), 4),
+                "min_s": round(min(times), 4),
+                "us_per_statement": round(statistics.median(times) / n * 1e6),
+                "peak_memory_mib": round(peak / 2**20, 1),
+                "outcome": outcome,
+                "states": len(definition["States"]) if definition else None,
+                "definition_kib": round(_definition_size(definition) / 1024, 1) if definition else None,
+            }
+    last, prev = sizes[-1], sizes[-2]
+    ratio = medians[-1] / medians[-2]
+    exponent = growth_exponent(list(sizes), medians)
+    return {
+        "sizes": rows,
+        "t_largest_s": round(medians[-1], 3),
+        "largest": last,
+        "ratio_last_step": round(ratio, 2),
+        "last_step": f"t({last})/t({prev})",
+        "size_ratio": last / prev,
+        "growth_exponent": round(exponent, 3),
+    }
+
+
+def _executable(name: str) -> list[str]:
+    """The console script next to this interpreter (not a pyenv shim), else ``python -m``."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which(name)
+    if found:
+        return [found]
+    return [sys.executable, "-m", {"pyflow": "pyflow.cli", "sfnx": "sfnx"}[name]]
+
+
+def _run(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    return time.perf_counter() - start, proc
+
+
+def _states(stdout: str) -> int | None:
+    try:
+        return len(json.loads(stdout)["States"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def whole_process(runs: int) -> dict[str, Any]:
+    pyflow_cmd = _executable("pyflow") + ["compile", f"{JOB_POLLER.relative_to(ROOT)}:job_poller"]
+    sfnx_cmd = _executable("sfnx") + ["compile", str(SFNX_JOB_POLLER.relative_to(ROOT))]
+    pyflow_times: list[float] = []
+    sfnx_times: list[float] = []
+    procs: dict[str, subprocess.CompletedProcess[str]] = {}
+    _run(pyflow_cmd), _run(sfnx_cmd)  # warm the file cache and .pyc files for both
+    for _ in range(runs):
+        t, procs["pyflow"] = _run(pyflow_cmd)
+        pyflow_times.append(t)
+        t, procs["sfnx"] = _run(sfnx_cmd)
+        sfnx_times.append(t)
+    result: dict[str, Any] = {"runs": runs}
+    for name, times in (("pyflow", pyflow_times), ("sfnx", sfnx_times)):
+        proc = procs[name]
+        result[name] = {
+            "best_s": round(min(times), 4),
+            "median_s": round(statistics.median(times), 4),
+            "exit": proc.returncode,
+            "states": _states(proc.stdout),
+        }
+        if proc.returncode != 0:
+            result[name]["stderr"] = proc.stderr.strip()[-300:]
+    result["ratio"] = round(min(pyflow_times) / min(sfnx_times), 2)
+    return result
+
+
+def bench(quick: bool = False, seed: int = 0) -> dict[str, Any]:
+    """All compile figures, as one dict (see the module docstring)."""
+    report: dict[str, Any] = {"quick": quick}
+    report["job_poller_in_process"] = in_process_job_poller(runs=5 if quick else 30)
+    report["generated"] = generated(QUICK_SIZES if quick else SIZES, repeats=1 if quick else 3, seed=seed)
+    report["whole_process"] = whole_process(runs=2 if quick else 7)
+    report["targets"] = dict(TARGETS)
+    return report
+
+
+def rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(metric, value, target, verdict) rows for the harness's table."""
+    out: list[tuple[str, str, str, str]] = []
+
+    def verdict(ok: bool | None) -> str:
+        return "" if ok is None else ("ok" if ok else "MISSED")
+
+    jp = report["job_poller_in_process"]
+    out.append(("job_poller in-process, median", f"{jp['median_ms']:.1f} ms (n={jp['runs']}, min {jp['min_ms']:.1f})", "", ""))
+    out.append(("job_poller states", str(jp["states"]), "6 (hand-written CDK)", verdict(jp["states"] <= 6)))
+    out.append(("job_poller peak memory", f"{jp['peak_memory_mib']:.2f} MiB", "", ""))
+    gen = report["generated"]
+    for n, row in gen["sizes"].items():
+        states = f", {row['states']} states, {row['definition_kib']} KiB" if row["states"] is not None else ""
+        out.append((f"generated {n} stmts, median", f"{row['median_s']:.3f} s ({row['us_per_statement']} us/stmt){states}",
+                    "", "" if row["outcome"] == "ok" else row["outcome"]))
+        out.append((f"generated {n} stmts, peak memory", f"{row['peak_memory_mib']:.1f} MiB", "", ""))
+    quick = report.get("quick")
+    t_target = None if quick else TARGETS["t_largest_s"]
+    out.append((f"t({gen['largest']})", f"{gen['t_largest_s']:.3f} s", f"< {t_target} s" if t_target else "(quick: n/a)",
+                verdict(gen["t_largest_s"] < t_target) if t_target else ""))
+    out.append((gen["last_step"], f"{gen['ratio_last_step']:.2f}", f"<= {TARGETS['ratio_last_step']} (size x{gen['size_ratio']:g})",
+                verdict(gen["ratio_last_step"] <= TARGETS["ratio_last_step"])))
+    out.append(("growth exponent (log-log fit)", f"{gen['growth_exponent']:.3f}", f"<= {TARGETS['growth_exponent']}",
+                verdict(gen["growth_exponent"] <= TARGETS["growth_exponent"])))
+    wp = report["whole_process"]
+    for name in ("pyflow", "sfnx"):
+        r = wp[name]
+        note = "" if r["exit"] == 0 else f"exit {r['exit']}"
+        out.append((f"whole-process {name} compile, best", f"{r['best_s']:.3f} s (n={wp['runs']}, median {r['median_s']:.3f}), "
+                    f"{r['states']} states", "", note))
+    out.append(("whole-process ratio pyflow/sfnx", f"{wp['ratio']:.2f}", f"<= {TARGETS['whole_process_ratio']}",
+                verdict(wp["ratio"] <= TARGETS["whole_process_ratio"])))
+    if wp["pyflow"]["states"] is not None and wp["sfnx"]["states"] is not None:
+        out.append(("job_poller states pyflow vs sfnx", f"{wp['pyflow']['states']} vs {wp['sfnx']['states']}", "pyflow <= sfnx",
+                    verdict(wp["pyflow"]["states"] <= wp["sfnx"]["states"])))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    report = bench(quick="--quick" in args)
+    if "--json" in args:
+        print(json.dumps(report, indent=2))
+        return
+    for metric, value, target, note in rows(report):
+        print(f"{metric:<38} {value:<60} {target:<26} {note}")
+
+
+if __name__ == "__main__":
+    main()
