@@ -3,9 +3,14 @@
 The program is deterministic for a ``(statements, seed)`` pair. It mixes what a
 hand-written workflow does: task calls (assigned and as statements), assignments
 with arithmetic and dict subscripts, f-strings, ``if``/``elif``/``else``,
-``while`` loops that ``break``, ``for`` loops over lists, and waits. Every
-statement, simple or compound, counts as one (a compound statement's body
-statements count too), so ``statements=5000`` is 5,000 lines of body.
+``while`` loops that ``break``, ``for`` loops over lists, and waits, nested up
+to three deep. The body is a sequence of phases of about 40 statements, each with
+its own variables computed from the previous phase's (as long workflows are
+written; a handful of variables reassigned 5,000 times would mostly measure
+libcst's scope analysis, which records every assignment of a name per access).
+Statements are counted as ``ast`` counts them (each simple or compound statement
+is one, ``elif`` included, ``else:`` not), and ``count_statements`` of the result
+is exactly the number asked for.
 
 Loops are bounded (a counter or a short list), so the program also runs as plain
 Python with the tasks in-process.
@@ -130,7 +135,7 @@ class _Writer:
             self.emit(depth, "LABEL = classify(TOTAL)")
 
     def body(self, depth: int, budget: int) -> None:
-        """About ``budget`` statements at ``depth`` (at least one)."""
+        """Exactly ``budget`` statements at ``depth`` (at least one)."""
         end = self.statements + max(1, budget)
         while self.statements < end:
             left = end - self.statements
@@ -141,15 +146,17 @@ class _Writer:
 
     # -- compound statements -----------------------------------------------------------
     def compound(self, depth: int, budget: int) -> None:
+        """An ``if``, ``while`` or ``for`` of at most ``budget`` statements (``budget`` >= 5)."""
         r = self.rng
         kind = r.choices(["if", "while", "for"], weights=[5, 2, 2])[0]
-        inner = budget - 1
+        if kind == "while" and budget < 6:
+            kind = "for"
         if kind == "if":
             k = r.randint(1, 99)
-            self.emit(depth, r.choice([f"if TOTAL > {k}:", f'if LABEL == "high":', f'if RECORD["size"] >= {k}:',
+            arms = r.randint(1, min(3, (budget - 1) // 2))  # 1: if/else, 2: if/elif/else, 3: two elifs
+            share = (budget - arms) // (arms + 1)  # arms headers (else is no statement), arms + 1 bodies
+            self.emit(depth, r.choice([f"if TOTAL > {k}:", 'if LABEL == "high":', f'if RECORD["size"] >= {k}:',
                                        f"if COUNT % {r.randint(2, 5)} == 0:"]))
-            arms = r.randint(1, 3)  # 1: if/else, 2: if/elif/else, 3: if/elif/elif/else
-            share = max(1, (inner - arms) // (arms + 1))
             self.body(depth + 1, share)
             for _ in range(arms - 1):
                 self.emit(depth, r.choice([f"elif TOTAL < {r.randint(1, 99)}:", 'elif LABEL == "low":',
@@ -159,22 +166,21 @@ class _Writer:
             self.body(depth + 1, share)
         elif kind == "while":
             n = self.fresh()
-            # The counter is set before the loop: one more statement.
             self.emit(depth, f"i{n} = 0")
             self.emit(depth, f"while i{n} < {r.randint(2, 4)}:")
             self.emit(depth + 1, f"i{n} = i{n} + 1")
-            self.body(depth + 1, max(1, inner - 4))
+            self.body(depth + 1, budget - 5)
             self.emit(depth + 1, f"if TOTAL > {r.randint(500, 5000)}:")
             self.emit(depth + 2, "break")
         else:
             n = self.fresh()
             self.emit(depth, r.choice([f'for x{n} in RECORD["items"]:', f"for x{n} in [1, 2, 3]:"]))
             self.emit(depth + 1, f"TOTAL = TOTAL + x{n}")
-            self.body(depth + 1, max(1, inner - 1))
+            self.body(depth + 1, budget - 2)
 
 
 def generate(statements: int, seed: int = 0, name: str = WORKFLOW) -> str:
-    """The source of a module whose ``name`` workflow has about ``statements`` statements."""
+    """The source of a module whose ``name`` workflow has exactly ``statements`` statements (at least 5)."""
     w = _Writer(random.Random(seed))
     w.statements = PRELUDE_STATEMENTS
     phase_end = SECTION

@@ -174,14 +174,26 @@ class Task:
             try:
                 return call_checked(self.fn, args, kwargs)
             except Exception as exc:
-                if getattr(exc, "_pyflow_cause", None) is None:
-                    exc._pyflow_cause = _errors.lambda_cause(exc)  # type: ignore[attr-defined]
+                _mark_task_error(exc)
                 raise
 
         return _run_with_retries(once, self.options.retry)
 
     def __repr__(self) -> str:
         return f"<pyflow task {self.name}>"
+
+
+def _mark_task_error(exc: BaseException) -> None:
+    """Give a task's exception the ``error``/``cause`` a compiled Catch hands its handler,
+    so ``except E as err: err.error`` reads the same natively."""
+    if getattr(exc, "_pyflow_cause", None) is None:
+        exc._pyflow_cause = _errors.lambda_cause(exc)  # type: ignore[attr-defined]
+    if not isinstance(exc, _errors.Error):
+        try:
+            exc.error = _errors.error_name(exc)  # type: ignore[attr-defined]
+            exc.cause = _errors.error_cause(exc)  # type: ignore[attr-defined]
+        except (AttributeError, TypeError):
+            pass
 
 
 @overload

@@ -57,7 +57,8 @@ def compile_workflow(target: Any, query_language: str | None = None) -> Compiled
     return compile_file(path, function, query_language)
 
 
-def compile_file(path: Path, function: str, query_language: str | None = None) -> CompiledWorkflow:
+def compile_file(path: Path, function: str, query_language: str | None = None,
+                 _stack: tuple[tuple[str, str], ...] = ()) -> CompiledWorkflow:
     from pyflow.frontend.lower import FunctionLowerer
     from pyflow.frontend.modules import ModuleLoader
 
@@ -89,14 +90,28 @@ def compile_file(path: Path, function: str, query_language: str | None = None) -
     definition = _lower_definition(lowered, lang, info.options)
     _check_limits(definition, mod, info, reporter)
     reporter.raise_if_errors()
+    sigs = sorted(lowered.tasks.values(), key=lambda s: s.name)
     tasks = tuple(
         TaskInfo(sig.name, sig.function, sig.module.name, sig.module.path, sig.module.root,
                  dict(sig.options), sig.module.span(sig.node).line)
-        for sig in sorted(lowered.tasks.values(), key=lambda s: s.name)
+        for sig in sigs if sig.kind == "lambda" and sig.node is not None
     )
+    key = (str(mod.path), function)
+    nested = []
+    for sig in sigs:
+        if sig.kind != "workflow":
+            continue
+        child_key = (str(sig.module.path), sig.function)
+        if child_key in _stack or child_key == key:
+            reporter.error("PF118", f"workflow {sig.function!r} starts itself (directly or through others)",
+                           mod.span(info.node.name), help="nested executions must not form a cycle")
+            raise CompileError(reporter.items)
+        nested.append(compile_file(sig.module.path, sig.function, query_language, _stack + (key,)))
+    activities = tuple(sorted(sig.name for sig in sigs if sig.kind == "activity"))
     return CompiledWorkflow(
         name=str(info.options.get("name") or info.name), definition=definition, query_language=lang,
-        options=dict(info.options), tasks=tasks, warnings=tuple(reporter.warnings), source=mod.path,
+        options=dict(info.options), tasks=tasks, nested=tuple(nested), activities=activities,
+        warnings=tuple(reporter.warnings), source=mod.path,
     )
 
 
@@ -121,7 +136,7 @@ def _check_options(info: Any, reporter: Reporter) -> None:
 def _lower_definition(lowered: Any, lang: str, options: dict[str, Any]) -> dict[str, Any]:
     from pyflow.backend.jsonata_states import JsonataLowering, TaskMeta
 
-    tasks = {name: TaskMeta(sig.returns, sig.options) for name, sig in lowered.tasks.items()}
+    tasks = {name: TaskMeta(sig.returns, sig.options, sig.kind) for name, sig in lowered.tasks.items()}
     input_types = dict(lowered.var_types)
     if lang == "jsonpath":
         try:

@@ -31,6 +31,12 @@ CODES: dict[str, str] = {
     "PF111": "a bad argument to a pyflow builtin (pf.wait, pf.fail, pf.hash, ...)",
     "PF112": "a decorator option that is not a literal or is not known",
     "PF113": "assignment to a name pyflow reserves, or to a target it cannot represent",
+    "PF114": "return, break or continue that would leave a parallel branch, a map body or a wrapped try body",
+    "PF115": "parallel branches that assign the same name, or read a name another branch assigns",
+    "PF116": "a misuse of pf.parallel / pf.branch (statements between branches, no branches, other with blocks)",
+    "PF117": "a bare `raise` outside `except ... as name:`",
+    "PF118": "a fragment that calls itself (fragments are inlined; recursion has no end)",
+    "PF119": "a fragment called inside an expression instead of in its own statement",
     "PF120": "the definition exceeds a Step Functions limit (names, size, history)",
 }
 
@@ -55,6 +61,12 @@ DEFAULT_HELP: dict[str, str] = {
     "PF111": "see docs/diagnostics.md for the arguments each pyflow builtin accepts",
     "PF112": "write each option as a literal of the documented type, e.g. timeout=30",
     "PF113": "assign to a plain local name",
+    "PF114": "assign a variable inside the block and return or break after it",
+    "PF115": "give each branch's results their own names and read them after the parallel block",
+    "PF116": "write `with pf.parallel():` holding only `with pf.branch():` blocks",
+    "PF117": "write `except SomeError as err:` and then a bare `raise` inside it",
+    "PF118": "use a while loop inside the fragment instead of recursion",
+    "PF119": "assign the fragment's result first: `x = fragment(...)`, then use x",
     "PF120": "split the workflow into nested workflows or fragments",
 }
 

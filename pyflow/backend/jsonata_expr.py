@@ -18,6 +18,21 @@ from pyflow.backend.types import Types
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
+# JSONata's and Step Functions' function names: a variable with one of these names
+# would hide the function (``$count``), so such locals get a trailing underscore.
+FUNCTION_NAMES = frozenset("""
+string length substring substringBefore substringAfter uppercase lowercase trim pad contains split join match
+replace eval base64encode base64decode encodeUrlComponent encodeUrl decodeUrlComponent decodeUrl formatNumber
+formatBase formatInteger parseInteger number abs floor ceil round power sqrt random sum max min average boolean
+not exists count append sort reverse shuffle distinct zip keys lookup spread merge sift each error assert type
+single map filter reduce now millis fromMillis toMillis partition range hash uuid parse states
+""".split())
+
+
+def var_name(name: str) -> str:
+    """The ASL Variable that holds Python local ``name``."""
+    return name + "_" if name in FUNCTION_NAMES or name.rstrip("_") in FUNCTION_NAMES else name
+
 
 def string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
@@ -68,7 +83,7 @@ class Emitter:
         return json.dumps(e.value, ensure_ascii=False, separators=(", ", ": "))
 
     def e_Var(self, e: ir.Var) -> str:
-        return "$" + e.name
+        return "$" + var_name(e.name)
 
     def e_TaskResult(self, e: ir.TaskResult) -> str:
         return self.result
@@ -306,6 +321,22 @@ class Emitter:
         if method is None:
             return error(f"pyflow: {name}() has no JSONata translation")
         return method(*args)
+
+    def b_item(self) -> str:
+        """A Map iteration's item: the iteration's input."""
+        return "$states.input"
+
+    def b_error_output(self) -> str:
+        return "$states.errorOutput"
+
+    def b_branch_result(self, index: ir.Expr, name: ir.Expr) -> str:
+        assert isinstance(index, ir.Const) and isinstance(name, ir.Const)
+        return field_path(f"{self.result}[{index.value}]", str(name.value))
+
+    def b_keep_filter(self, results: ir.Expr) -> str:
+        """A filtered comprehension's Map results ({keep, value}) -> the kept values."""
+        return ("$reduce(" + self.ex(results) + ", function($acc, $r) { $r.keep ? $append($acc, "
+                "($type($r.value) = \"array\" ? [[$r.value]] : [$r.value])) : $acc }, [])")
 
     def b_at(self, seq: ir.Expr, i: ir.Expr) -> str:
         """A for loop's current item: the index is in range by construction."""

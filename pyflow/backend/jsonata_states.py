@@ -1,10 +1,13 @@
 """Lower the simplified CFG to JSONata-mode ASL states.
 
 Locals are ASL Variables (``Assign``). Assignments folded onto an edge become part
-of the ``Assign`` of the state the edge leaves (or of the Choice rule that takes
-it); since a state's ``Assign`` is simultaneous, a sequence of assignments is
-turned into one by substitution. A ``return`` right after a state becomes that
-state's ``Output`` + ``End``. Variables no state reads are not assigned.
+of the ``Assign`` of the state the edge leaves (or of the Choice rule or Catch
+that takes it); since a state's ``Assign`` is simultaneous, a sequence of
+assignments is turned into one by substitution. A ``return`` right after a Task
+or Pass becomes that state's ``Output`` + ``End``. Variables no later state reads
+are not assigned (unless computing them may fail: Python would fail there too).
+Parallel branches and Map bodies are lowered recursively, with state names
+unique across the whole machine.
 """
 from __future__ import annotations
 
@@ -15,14 +18,13 @@ from typing import Any
 import networkx as nx
 
 from pyflow import ir
-from pyflow.backend.jsonata_expr import Emitter
+from pyflow.backend.jsonata_expr import Emitter, var_name
 from pyflow.backend.names import clean, unique_names
 from pyflow.backend.types import Types, infer_var_types
 from pyflow.cfg import nodes_in_order, op, out_edges
 
-LINEAR = (ir.TaskCall, ir.Wait, ir.Assign, ir.Custom, ir.Nop)
 # states that may carry the workflow's Output (asl-validator rejects Output on Wait)
-OUTPUT_CARRIERS = (ir.TaskCall, ir.Assign)
+OUTPUT_CARRIERS = (ir.TaskCall, ir.Assign, ir.Parallel, ir.MapState)
 may_fail = ir.may_fail
 
 
@@ -38,6 +40,7 @@ def simul(seq: list[tuple[str, ir.Expr]], env0: dict[str, ir.Expr]) -> dict[str,
 class TaskMeta:
     returns: str
     options: dict[str, Any]
+    kind: str = "lambda"
 
 
 def template(e: ir.Expr, em: Emitter) -> Any:
@@ -62,10 +65,8 @@ def strip_parens(text: str) -> str:
             if ch == quote and text[i - 1] != "\\":
                 quote = ""
             continue
-        if ch in "\"'/":
-            if ch == "/" and depth:
-                continue
-            quote = ch if ch != "/" else ""
+        if ch in "\"'":
+            quote = ch
         elif ch in "([{":
             depth += 1
         elif ch in ")]}":
@@ -98,8 +99,7 @@ def _literal(value: Any) -> Any:
     return value
 
 
-def retriers(options: dict[str, Any]) -> list[dict[str, Any]]:
-    raw = options.get("retry")
+def retriers(raw: Any) -> list[dict[str, Any]]:
     if raw is None:
         return []
     items = raw if isinstance(raw, list) else [raw]
@@ -108,37 +108,96 @@ def retriers(options: dict[str, Any]) -> list[dict[str, Any]]:
         if not isinstance(r, dict) or not r.get("__retry__"):
             continue
         entry: dict[str, Any] = {"ErrorEquals": list(r.get("errors") or ["States.ALL"])}
-        for key, field in (("interval", "IntervalSeconds"), ("max_attempts", "MaxAttempts"),
-                           ("backoff_rate", "BackoffRate"), ("max_delay", "MaxDelaySeconds"),
-                           ("jitter", "JitterStrategy")):
+        for key, name in (("interval", "IntervalSeconds"), ("max_attempts", "MaxAttempts"),
+                          ("backoff_rate", "BackoffRate"), ("max_delay", "MaxDelaySeconds"),
+                          ("jitter", "JitterStrategy")):
             if r.get(key) is not None:
-                entry[field] = r[key]
+                entry[name] = r[key]
         out.append(entry)
     return out
 
 
+def sub_free_vars(sub: ir.SubMachine) -> set[str]:
+    """Variables a nested machine reads (from the outer scope, among others)."""
+    out: set[str] = set()
+    for n in sub.graph.nodes:
+        o = op(sub.graph, n)
+        out |= op_free_vars(o)
+    for _, _, d in sub.graph.edges(data=True):
+        for _, e in d.get("assigns", []):
+            out |= ir.free_vars(e)
+    return out
+
+
+def op_free_vars(o: ir.Op) -> set[str]:
+    exprs: list[ir.Expr] = []
+    if isinstance(o, ir.TaskCall):
+        exprs = list(o.args.values())
+    elif isinstance(o, ir.Assign):
+        exprs = [o.value]
+    elif isinstance(o, ir.Wait):
+        exprs = [e for e in (o.seconds, o.timestamp) if e is not None]
+    elif isinstance(o, ir.Choice):
+        exprs = list(o.tests)
+    elif isinstance(o, ir.Raise):
+        exprs = [o.cause] + ([o.dynamic] if o.dynamic is not None else [])
+    elif isinstance(o, ir.Return):
+        exprs = [o.value]
+    elif isinstance(o, ir.MapState):
+        exprs = [o.items]
+    out: set[str] = set()
+    for e in exprs:
+        out |= ir.free_vars(e)
+    if isinstance(o, ir.Parallel):
+        for b in o.branches:
+            out |= sub_free_vars(b)
+    if isinstance(o, ir.MapState):
+        out |= sub_free_vars(o.body)
+    return out
+
+
+@dataclass
+class Exit:
+    """One way out of a state: where to, and the simultaneous assignment on the way."""
+
+    kind: str  # next / rule / default / catch
+    target: int
+    assign: dict[str, ir.Expr]
+    slot: dict[str, Any] | None = None  # the rule or catcher dict to write its Assign into
+
+
 class JsonataLowering:
-    def __init__(self, g: nx.MultiDiGraph, entry: int, tasks: dict[str, TaskMeta], input_types: dict[str, str]) -> None:
+    def __init__(self, g: nx.MultiDiGraph, entry: int, tasks: dict[str, TaskMeta], input_types: dict[str, str],
+                 taken: set[str] | None = None, var_types: dict[str, str] | None = None, top: bool = True) -> None:
         self.g = g
         self.entry = entry
         self.tasks = tasks
         self.input_types = input_types
-        self.var_types = infer_var_types(self._assignments(), input_types)
+        self.taken = taken if taken is not None else set()
+        self.top = top
+        inferred = infer_var_types(self._assignments(), input_types)
+        self.var_types = {**(var_types or {}), **inferred}
+
+    def _result_type(self, o: ir.Op) -> str | None:
+        if isinstance(o, ir.TaskCall):
+            return self.tasks[o.task].returns
+        if isinstance(o, ir.MapState):
+            return "list"
+        return None
 
     def _assignments(self) -> list[tuple[str, ir.Expr, str | None]]:
         out: list[tuple[str, ir.Expr, str | None]] = []
         for n in self.g.nodes:
             o = op(self.g, n)
-            result = self.tasks[o.task].returns if isinstance(o, ir.TaskCall) else None
-            if isinstance(o, ir.TaskCall) and o.target:
-                out.append((o.target, ir.TaskResult(), result))
+            result = self._result_type(o)
+            target = getattr(o, "target", None)
+            if isinstance(o, (ir.TaskCall, ir.MapState, ir.Custom)) and target:
+                out.append((target, ir.TaskResult(), result))
             elif isinstance(o, ir.Assign):
                 out.append((o.target, o.value, None))
-            elif isinstance(o, ir.Custom) and o.target:
-                out.append((o.target, ir.TaskResult(), None))
-            for _, _, d in self.g.out_edges(n, data=True):
+            for _, _, k, d in self.g.out_edges(n, keys=True, data=True):
                 for x, e in d.get("assigns", []):
-                    out.append((x, e, result))
+                    out.append((x, e, None if k.startswith("c") else result))
         return out
 
     # ------------------------------------------------------------------ structure
@@ -149,100 +208,122 @@ class JsonataLowering:
         start_pass: list[tuple[str, ir.Expr]] | None = None
         entry_assigns = list(entry_data.get("assigns", []))
         if entry_assigns:
-            if g.in_degree(first) == 1:
+            # a state's Assign happens after it runs: a Parallel or Map cannot take the
+            # assignments its nested machines must already see
+            if g.in_degree(first) == 1 and not isinstance(op(g, first), (ir.Return, ir.Parallel, ir.MapState)):
                 prefix[first] = entry_assigns
             else:
                 start_pass = entry_assigns
-        folded_returns: set[int] = set()
+        self.folded_returns: set[int] = set()
         for n in g.nodes:
             o = op(g, n)
-            if isinstance(o, ir.Return) and n not in prefix:
+            if isinstance(o, ir.Return):
                 preds = list(g.in_edges(n, keys=True))
-                if preds and all(isinstance(op(g, u), OUTPUT_CARRIERS) and len(out_edges(g, u)) == 1 and u != self.entry
-                                 for u, _, _ in preds):
-                    folded_returns.add(n)
-        state_nodes = [n for n in nodes_in_order(g, self.entry)
-                       if n != self.entry and n not in folded_returns]
-        names = unique_names([(n, self.base_name(n), self.line(n)) for n in state_nodes])
-        start_name = None
-        states: dict[str, dict[str, Any]] = {}
-        if start_pass is not None:
-            start_name = "Start"
-            while start_name in names.values():
-                start_name += "_"
-        self.names = names
+                if preds and all(self._can_carry_return(u, k, o) for u, _, k in preds):
+                    self.folded_returns.add(n)
+        state_nodes = [n for n in nodes_in_order(g, self.entry) if n != self.entry and n not in self.folded_returns]
+        self.names = unique_names([(n, self.base_name(n), self.line(n)) for n in state_nodes], self.taken)
         self.first = first
-        self.start_name = start_name
+        self.start_name: str | None = None
+        if start_pass is not None:
+            name = "Start"
+            while name in self.taken:
+                name += "_"
+            self.taken.add(name)
+            self.start_name = name
         self.built: dict[int, dict[str, Any]] = {}
-        envs: dict[int, dict[str, Any]] = {}
+        self.exits: dict[int, list[Exit]] = {}
+        self.uses: dict[int, set[str]] = {}
+        self.ems: dict[int, Emitter] = {}
         for n in state_nodes:
-            self.built[n] = self.state(n, prefix.get(n, []), folded_returns, envs)
-        # liveness over the built states' variable uses
-        self.prune_assigns(state_nodes, folded_returns, envs)
-        if start_name is not None:
+            self.built[n] = self.state(n, prefix.get(n, []))
+        self.prune_assigns(state_nodes)
+        states: dict[str, dict[str, Any]] = {}
+        if self.start_name is not None:
             assert start_pass is not None
-            em = Emitter(Types(self.var_types, "any", self.input_types), input="$states.input")
+            em = self.emitter("$states.input" if self.top else "$states.context.Execution.Input", "any")
             env = simul(start_pass, {})
-            states[start_name] = {"Type": "Pass", "Assign": {x: template(e, em) for x, e in env.items()},
-                                  "Next": names[first]}
+            states[self.start_name] = {"Type": "Pass", "Assign": {var_name(x): template(e, em) for x, e in env.items()},
+                                       "Next": self.names[first]}
         for n in state_nodes:
-            states[names[n]] = self.built[n]
-        return (start_name or names[first]), states
+            states[self.names[n]] = self.built[n]
+        return (self.start_name or self.names[first]), states
+
+    def _can_carry_return(self, u: int, key: str, ret: ir.Return) -> bool:
+        if u == self.entry or key.startswith("c"):
+            return False
+        o = op(self.g, u)
+        if not isinstance(o, OUTPUT_CARRIERS):
+            return False
+        if len([e for e in out_edges(self.g, u) if not e[2].startswith("c")]) != 1:
+            return False
+        return o.region == ret.region or not may_fail(ret.value)
+
+    def emitter(self, inp: str, result_type: str, result: str = "$states.result") -> Emitter:
+        return Emitter(Types(self.var_types, result_type, self.input_types), result=result, input=inp)
 
     def base_name(self, n: int) -> str:
         o = op(self.g, n)
         if isinstance(o, ir.TaskCall):
-            return clean(o.task)
-        if isinstance(o, ir.Choice):
-            return {"while": "While", "for": "For"}.get(o.kind, "If")
-        if isinstance(o, ir.Wait):
-            return "Wait"
-        if isinstance(o, ir.Raise):
-            return clean(o.error.rsplit(".", 1)[-1])
-        if isinstance(o, ir.Return):
-            return "Return"
-        if isinstance(o, ir.Assign):
-            return clean(f"Set_{o.target}")
-        if isinstance(o, ir.Custom):
-            return clean(str(o.state.get("Comment") or f"Custom_{o.state.get('Type', 'State')}"))
-        return "Spin"
+            base = o.task
+        elif isinstance(o, ir.Choice):
+            base = {"while": "While", "for": "For", "reraise": "Reraise"}.get(o.kind, "If")
+        elif isinstance(o, ir.Wait):
+            base = "Wait"
+        elif isinstance(o, ir.Raise):
+            base = o.error.rsplit(".", 1)[-1] if o.error else "Reraise"
+        elif isinstance(o, ir.Return):
+            base = "Return"
+        elif isinstance(o, ir.Assign):
+            base = f"Set_{o.target}"
+        elif isinstance(o, ir.Custom):
+            base = str(o.state.get("Comment") or f"Custom_{o.state.get('Type', 'State')}")
+        elif isinstance(o, ir.Parallel):
+            base = {"try": "Try", "guard": "Guard"}.get(o.kind, "Parallel")
+        elif isinstance(o, ir.MapState):
+            base = f"Map_{o.target}" if o.target and not o.target.startswith("pf_") else "Map"
+        else:
+            base = "Spin"
+        return clean(o.name_prefix + base)
 
     def line(self, n: int) -> int:
         o = op(self.g, n)
         return o.span.line if o.span else 0
 
-    def next_name(self, target: int) -> str:
-        return self.names[target]
-
     # ------------------------------------------------------------------ states
-    def state(self, n: int, prefix: list[tuple[str, ir.Expr]], folded_returns: set[int],
-              envs: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    def state(self, n: int, prefix: list[tuple[str, ir.Expr]]) -> dict[str, Any]:
         g, o = self.g, op(self.g, n)
-        result_type = self.tasks[o.task].returns if isinstance(o, ir.TaskCall) else "any"
-        inp = "$states.input" if (n == self.first and self.start_name is None) else "$states.context.Execution.Input"
-        em = Emitter(Types(self.var_types, result_type, self.input_types), input=inp)
+        result_type = self._result_type(o) or "any"
+        # parameters are read from the execution input: at the very first state as its
+        # input, anywhere else (Parallel branches and Map bodies included) from the Context object
+        inp = "$states.input" if (n == self.first and self.start_name is None and self.top) \
+            else "$states.context.Execution.Input"
+        result = "$states.result.Output" if isinstance(o, ir.TaskCall) and o.kind == "workflow" else "$states.result"
+        em = self.emitter(inp, result_type, result)
+        self.ems[n] = em
         env0 = simul(prefix, {})
-        sub = lambda e: ir.substitute(e, env0)  # noqa: E731
+
+        def sub(e: ir.Expr) -> ir.Expr:
+            return ir.substitute(e, env0)
+
         st: dict[str, Any] = {}
         after = dict(env0)
+        uses: set[str] = set()
         if isinstance(o, ir.TaskCall):
-            st["Type"] = "Task"
-            st["Resource"] = "${" + o.task + "}"
-            st["Arguments"] = {k: template(sub(v), em) for k, v in o.args.items()}
-            opts = self.tasks[o.task].options
-            if isinstance(opts.get("timeout"), int):
-                st["TimeoutSeconds"] = opts["timeout"]
-            if isinstance(opts.get("heartbeat"), int):
-                st["HeartbeatSeconds"] = opts["heartbeat"]
+            st.update(self.task_fields(o, sub, em))
+            for v in o.args.values():
+                uses |= ir.free_vars(sub(v))
             if o.target:
                 after[o.target] = ir.TaskResult()
         elif isinstance(o, ir.Wait):
             st["Type"] = "Wait"
             if o.seconds is not None:
                 st["Seconds"] = template(sub(o.seconds), em)
+                uses |= ir.free_vars(sub(o.seconds))
             else:
                 assert o.timestamp is not None
                 st["Timestamp"] = template(sub(o.timestamp), em)
+                uses |= ir.free_vars(sub(o.timestamp))
         elif isinstance(o, ir.Assign):
             st["Type"] = "Pass"
             after = simul([(o.target, o.value)], env0)
@@ -252,161 +333,187 @@ class JsonataLowering:
                 after[o.target] = ir.TaskResult()
         elif isinstance(o, ir.Nop):
             st["Type"] = "Pass"
+        elif isinstance(o, ir.Parallel):
+            st["Type"] = "Parallel"
+            st["Branches"] = [self.nested(b) for b in o.branches]
+            uses |= op_free_vars(o)
+            retry = retriers(o.retry)
+            if retry:
+                st["Retry"] = retry
+        elif isinstance(o, ir.MapState):
+            st["Type"] = "Map"
+            st["Items"] = template(sub(o.items), em)
+            uses |= ir.free_vars(sub(o.items)) | sub_free_vars(o.body)
+            mode = "DISTRIBUTED" if o.options.get("mode") == "distributed" else "INLINE"
+            start, states = self.nested(o.body).values()
+            config: dict[str, Any] = {"Mode": mode}
+            if mode == "DISTRIBUTED":
+                config["ExecutionType"] = "STANDARD"
+            st["ItemProcessor"] = {"ProcessorConfig": config, "StartAt": start, "States": states}
+            if o.max_concurrency is not None:
+                st["MaxConcurrency"] = o.max_concurrency
+            retry = retriers(o.retry)
+            if retry:
+                st["Retry"] = retry
+            if o.target:
+                after[o.target] = ir.Builtin("keep_filter", (ir.TaskResult(),)) if o.filtered else ir.TaskResult()
         elif isinstance(o, ir.Raise):
             st["Type"] = "Fail"
-            st["Error"] = o.error
-            cause = sub(o.cause)
-            if isinstance(cause, ir.Builtin) and cause.name == "str" and isinstance(cause.args[0], ir.Const) \
-                    and isinstance(cause.args[0].value, str):
-                cause = cause.args[0]
-            if not (isinstance(cause, ir.Const) and cause.value == ""):
-                st["Cause"] = template(cause, em)
-            envs[n] = {"uses": self._uses([cause])}
+            if o.dynamic is not None:
+                dyn = sub(o.dynamic)
+                st["Error"] = "{% " + em.ex(ir.Subscript(dyn, ir.Const("Error"))) + " %}"
+                st["Cause"] = "{% " + em.ex(ir.Subscript(dyn, ir.Const("Cause"))) + " %}"
+                uses |= ir.free_vars(dyn)
+            else:
+                st["Error"] = o.error
+                cause = sub(o.cause)
+                if isinstance(cause, ir.Builtin) and cause.name == "str" and isinstance(cause.args[0], ir.Const) \
+                        and isinstance(cause.args[0].value, str):
+                    cause = cause.args[0]
+                if not (isinstance(cause, ir.Const) and cause.value == ""):
+                    st["Cause"] = template(cause, em)
+                uses |= ir.free_vars(cause)
+            self.uses[n] = uses
+            self.exits[n] = []
             return st
         elif isinstance(o, ir.Return):
             st["Type"] = "Pass"
             st["Output"] = output_template(sub(o.value), em)
             st["End"] = True
-            envs[n] = {"uses": self._uses([sub(o.value)])}
+            self.uses[n] = ir.free_vars(sub(o.value))
+            self.exits[n] = []
             return st
         elif isinstance(o, ir.Choice):
-            return self.choice(n, o, env0, em, envs)
-        edges = out_edges(g, n)
-        uses = self._uses(list(self._inputs(o, sub)))
-        if not edges:
-            st["End"] = True
-            envs[n] = {"uses": uses, "assign": {}}
-            return st
-        (_, target, _, data), = edges
-        assigns = simul(list(data.get("assigns", [])), after)
-        if target in folded_returns:
-            ret: ir.Return = op(g, target)  # type: ignore[assignment]
-            value = ir.substitute(ret.value, assigns)
-            if not isinstance(value, ir.TaskResult):
-                st["Output"] = output_template(value, em)
-                uses |= self._uses([value])
+            return self.choice(n, o, env0, em)
+        exits: list[Exit] = []
+        normal = [e for e in out_edges(g, n) if not e[2].startswith("c")]
+        catches = [e for e in out_edges(g, n) if e[2].startswith("c")]
+        if not normal:
             st["End"] = True
         else:
-            st["Next"] = self.next_name(target)
-        retry = retriers(self.tasks[o.task].options) if isinstance(o, ir.TaskCall) else []
-        if retry:
-            st["Retry"] = retry
-        envs[n] = {"uses": uses, "assign": assigns, "em": em, "target": None if st.get("End") else target}
+            (_, target, _, data), = normal
+            assign = simul(list(data.get("assigns", [])), after)
+            if target in self.folded_returns:
+                ret: ir.Return = op(g, target)  # type: ignore[assignment]
+                value = ir.substitute(ret.value, assign)
+                if not isinstance(value, ir.TaskResult) or (isinstance(o, ir.MapState) and o.filtered):
+                    st["Output"] = output_template(value, em)
+                    uses |= ir.free_vars(value)
+                st["End"] = True
+                exits.append(Exit("end", -1, assign))
+            else:
+                st["Next"] = self.names[target]
+                exits.append(Exit("next", target, assign))
+        if catches:
+            st["Catch"] = []
+            for _, target, _, data in catches:
+                catcher: dict[str, Any] = {"ErrorEquals": list(data.get("errors", ["States.ALL"])),
+                                           "Next": self.names[target]}
+                st["Catch"].append(catcher)
+                # the state's own Assign does not happen when it fails: assignments that
+                # were folded into it from before (the prefix) ride on the Catch as well
+                exits.append(Exit("catch", target, simul(list(data.get("assigns", [])), env0), catcher))
+        if isinstance(o, ir.TaskCall):
+            retry = retriers(self.tasks[o.task].options.get("retry"))
+            if retry:
+                st["Retry"] = retry
+        self.uses[n] = uses
+        self.exits[n] = exits
         return st
 
-    def _inputs(self, o: ir.Op, sub) -> list[ir.Expr]:
-        if isinstance(o, ir.TaskCall):
-            return [sub(v) for v in o.args.values()]
-        if isinstance(o, ir.Wait):
-            return [sub(x) for x in (o.seconds, o.timestamp) if x is not None]
-        return []
+    def task_fields(self, o: ir.TaskCall, sub: Any, em: Emitter) -> dict[str, Any]:
+        meta = self.tasks[o.task]
+        st: dict[str, Any] = {"Type": "Task"}
+        payload = {k: template(sub(v), em) for k, v in o.args.items()}
+        if o.kind == "workflow":
+            st["Resource"] = "arn:aws:states:::states:startExecution.sync:2"
+            st["Arguments"] = {"StateMachineArn": "${" + o.task + "}", "Input": payload}
+        elif o.kind == "callback":
+            st["Resource"] = "arn:aws:states:::lambda:invoke.waitForTaskToken"
+            st["Arguments"] = {"FunctionName": "${" + o.task + "}", "Payload": payload}
+        elif o.kind == "activity":
+            st["Resource"] = "${" + o.task + "}"
+            value = payload.get("input")
+            st["Arguments"] = value if isinstance(value, (dict, str)) else "{% " + json.dumps(value) + " %}"
+        else:
+            st["Resource"] = "${" + o.task + "}"
+            st["Arguments"] = payload
+        opts = meta.options
+        if isinstance(opts.get("timeout"), int):
+            st["TimeoutSeconds"] = opts["timeout"]
+        if isinstance(opts.get("heartbeat"), int):
+            st["HeartbeatSeconds"] = opts["heartbeat"]
+        return st
 
-    @staticmethod
-    def _uses(exprs: list[ir.Expr]) -> set[str]:
-        out: set[str] = set()
-        for e in exprs:
-            out |= ir.free_vars(e)
-        return out
+    def nested(self, sub: ir.SubMachine) -> dict[str, Any]:
+        inner = JsonataLowering(sub.graph, sub.entry, self.tasks, self.input_types, self.taken,
+                                var_types=self.var_types, top=False)
+        start, states = inner.lower()
+        return {"StartAt": start, "States": states}
 
-    def choice(self, n: int, o: ir.Choice, env0: dict[str, ir.Expr], em: Emitter, envs: dict) -> dict[str, Any]:
+    def choice(self, n: int, o: ir.Choice, env0: dict[str, ir.Expr], em: Emitter) -> dict[str, Any]:
         st: dict[str, Any] = {"Type": "Choice", "Choices": []}
         edges = {k: (v, d) for _, v, k, d in out_edges(self.g, n)}
-        rules = []
         uses: set[str] = set()
+        exits: list[Exit] = []
         for i, test in enumerate(o.tests):
             target, data = edges[f"r{i}"]
             t = ir.substitute(test, env0)
             uses |= ir.free_vars(t)
-            rules.append((em.cond(t), target, simul(list(data.get("assigns", [])), env0)))
+            rule = {"Condition": "{% " + strip_parens(em.cond(t)) + " %}", "Next": self.names[target]}
+            st["Choices"].append(rule)
+            exits.append(Exit("rule", target, simul(list(data.get("assigns", [])), env0), rule))
         default = edges.get("default")
-        default_assign = None
         if default is not None:
             target, data = default
-            default_assign = simul(list(data.get("assigns", [])), env0)
-            if default_assign:
-                rules.append(("true", target, default_assign))
+            assign = simul(list(data.get("assigns", [])), env0)
+            if assign:
+                rule = {"Condition": "{% true %}", "Next": self.names[target]}
+                st["Choices"].append(rule)
+                exits.append(Exit("rule", target, assign, rule))
             else:
-                st["Default"] = self.next_name(target)
-        envs[n] = {"uses": uses, "rules": rules, "em": em,
-                   "default": default[0] if default is not None and not default_assign else None}
-        for cond, target, assign in rules:
-            st["Choices"].append({"Condition": "{% " + strip_parens(cond) + " %}", "Next": self.next_name(target),
-                                  "__assign__": assign})
-        if "Default" in st:
-            st["Default"] = st.pop("Default")
+                st["Default"] = self.names[target]
+                exits.append(Exit("default", target, {}))
+        self.uses[n] = uses
+        self.exits[n] = exits
         return st
 
     # ------------------------------------------------------------------ liveness
-    def prune_assigns(self, nodes: list[int], folded_returns: set[int], envs: dict[int, dict[str, Any]]) -> None:
+    def prune_assigns(self, nodes: list[int]) -> None:
         """Assign only what a later state reads (or what may fail, to keep Python's errors)."""
-        succ: dict[int, list[int]] = {}
-        use: dict[int, set[str]] = {}
-        for n in nodes:
-            info = envs.get(n, {})
-            targets: list[int] = []
-            u = set(info.get("uses", set()))
-            if "rules" in info:
-                for _, target, assign in info["rules"]:
-                    targets.append(target)
-                    for e in assign.values():
-                        u |= ir.free_vars(e)
-                if info.get("default") is not None:
-                    targets.append(info["default"])
-            elif info.get("assign") is not None:
-                if info.get("target") is not None:
-                    targets.append(info["target"])
-                for e in info["assign"].values():
-                    u |= ir.free_vars(e)
-            succ[n] = [t for t in targets if t in self.built]
-            use[n] = u
         live_in: dict[int, set[str]] = {n: set() for n in nodes}
+        uses_all = {n: set(self.uses.get(n, set())) | {v for ex in self.exits.get(n, []) for e in ex.assign.values()
+                                                       for v in ir.free_vars(e)} for n in nodes}
         changed = True
         while changed:
             changed = False
             for n in reversed(nodes):
-                out: set[str] = set()
-                for s in succ[n]:
-                    out |= live_in[s]
-                info = envs.get(n, {})
-                defined: set[str] = set()
-                if "rules" in info:
-                    # a variable is redefined only if every rule assigns it
-                    sets = [set(a) for _, _, a in info["rules"]]
-                    if sets and "Default" not in self.built[n]:
-                        defined = set.intersection(*sets)
-                elif info.get("assign") is not None:
-                    defined = set(info["assign"])
-                new = use[n] | (out - defined)
-                if new != live_in[n]:
-                    live_in[n] = new
+                live: set[str] = set(uses_all[n])
+                for ex in self.exits.get(n, []):
+                    after = live_in.get(ex.target, set()) if ex.target in live_in else set()
+                    live |= after - set(ex.assign)
+                if live != live_in[n]:
+                    live_in[n] = live
                     changed = True
         for n in nodes:
-            info = envs.get(n, {})
             st = self.built[n]
-            em = info.get("em")
-            if "rules" in info:
-                for rule, (_, target, assign) in zip(st["Choices"], info["rules"]):
-                    live = live_in.get(target, set())
-                    kept = {x: e for x, e in assign.items()
-                            if (x in live or may_fail(e)) and not (isinstance(e, ir.Var) and e.name == x)}
-                    rule.pop("__assign__", None)
-                    if kept:
-                        rule["Assign"] = {x: template(e, em) for x, e in kept.items()}
-                continue
-            assign = info.get("assign")
-            if not assign:
-                continue
-            target = info.get("target")
-            live = live_in.get(target, set()) if target is not None else set()
-            kept = {x: e for x, e in assign.items()
-                    if (x in live or may_fail(e)) and not (isinstance(e, ir.Var) and e.name == x)}
-            if kept:
-                assign_field = {x: template(e, em) for x, e in kept.items()}
-                ordered: dict[str, Any] = {}
-                for key, value in st.items():
-                    if key in ("Next", "End", "Output", "Retry"):
-                        ordered.setdefault("Assign", assign_field)
-                    ordered[key] = value
-                ordered.setdefault("Assign", assign_field)
-                st.clear()
-                st.update(ordered)
+            em = self.ems.get(n)
+            for ex in self.exits.get(n, []):
+                live = live_in.get(ex.target, set())
+                kept = {x: e for x, e in ex.assign.items()
+                        if (x in live or may_fail(e)) and not (isinstance(e, ir.Var) and e.name == x)}
+                if not kept:
+                    continue
+                assert em is not None
+                rendered = {var_name(x): template(e, em) for x, e in kept.items()}
+                if ex.slot is not None:
+                    ex.slot["Assign"] = rendered
+                else:
+                    ordered: dict[str, Any] = {}
+                    for key, value in st.items():
+                        if key in ("Next", "End", "Output", "Retry", "Catch"):
+                            ordered.setdefault("Assign", rendered)
+                        ordered[key] = value
+                    ordered.setdefault("Assign", rendered)
+                    st.clear()
+                    st.update(ordered)

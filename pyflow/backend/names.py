@@ -16,13 +16,16 @@ def clean(text: str) -> str:
     return text[:MAX]
 
 
-def unique_names(wanted: list[tuple[int, str, int]]) -> dict[int, str]:
+def unique_names(wanted: list[tuple[int, str, int]], taken: set[str] | None = None) -> dict[int, str]:
     """(node, base name, line) -> node -> unique name. A base used once stays bare;
-    repeated bases get ``-<line>`` (and ``-<n>`` on a shared line)."""
+    repeated bases get ``-<line>`` (and ``-<n>`` on a shared line). ``taken`` holds
+    the names already used elsewhere in the machine (Parallel branches, Map bodies)
+    and is updated."""
     counts: dict[str, int] = {}
     for _, base, _ in wanted:
         counts[base] = counts.get(base, 0) + 1
-    taken: set[str] = set()
+    if taken is None:
+        taken = set()
     out: dict[int, str] = {}
     for node, base, line in wanted:
         name = base if counts[base] == 1 else f"{base[:MAX - 8]}-{line}"

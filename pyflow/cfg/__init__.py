@@ -21,7 +21,16 @@ def out_edges(g: nx.MultiDiGraph, n: int) -> list[tuple[int, int, str, dict]]:
     """Out-edges in a stable order: rules r0, r1, ... then T, F, default, next."""
     order = {"T": 0, "F": 1, "default": 10_000, "next": 20_000}
     edges = [(u, v, k, d) for u, v, k, d in g.out_edges(n, keys=True, data=True)]
-    return sorted(edges, key=lambda e: order.get(e[2], int(e[2][1:]) if e[2].startswith("r") else 0))
+    def rank(label: str) -> int:
+        if label in order:
+            return order[label]
+        if label.startswith("r"):
+            return int(label[1:])
+        if label.startswith("c"):
+            return 30_000 + int(label[1:])
+        return 0
+
+    return sorted(edges, key=lambda e: rank(e[2]))
 
 
 def successor(g: nx.MultiDiGraph, n: int) -> int | None:

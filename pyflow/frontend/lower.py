@@ -18,6 +18,7 @@ import networkx as nx
 from pyflow import ir
 from pyflow.diagnostics import Reporter, Span
 from pyflow.frontend.modules import BUILTIN_EXCEPTIONS, FunctionInfo, ModuleLoader, SourceModule, error_ref, literal
+from pyflow.frontend.structured import StructuredLowering, _assigned_names
 
 Frontier = list[tuple[int, str]]
 
@@ -46,9 +47,10 @@ class TaskSignature:
     function: str
     params: list[tuple[str, bool]]  # (name, has default)
     module: SourceModule
-    node: cst.FunctionDef
+    node: cst.FunctionDef | None
     options: dict[str, Any]
     returns: str  # a type name for inference
+    kind: str = "lambda"  # lambda / workflow / activity
 
 
 @dataclass
@@ -85,7 +87,9 @@ def annotation_type(node: cst.Annotation | None) -> str:
     return "any"
 
 
-class FunctionLowerer:
+class FunctionLowerer(StructuredLowering):
+    Unsupported = Unsupported
+
     def __init__(self, fn: FunctionInfo, loader: ModuleLoader, reporter: Reporter) -> None:
         self.fn = fn
         self.mod = fn.module
@@ -101,9 +105,19 @@ class FunctionLowerer:
         self.temp_counter = 0
         self.pending: list[ir.Op] = []
         self.in_condition = 0
+        self.caught: list[str | None] = []
+        self.fragment_stack: list[str] = []
+        self.fragment_counter = 0
+        self.assign_counts = _assigned_names(fn.node.body)
+        self.param_names = {p.name.value for p in list(fn.node.params.params) + list(fn.node.params.kwonly_params)}
+        self.init_structured()
 
     # ------------------------------------------------------------ graph helpers
     def new(self, op: ir.Op) -> int:
+        if not op.region:
+            op.region = self.current_region()
+        if not op.name_prefix:
+            op.name_prefix = self.prefix
         node = self.counter
         self.counter += 1
         self.graph.add_node(node, op=op)
@@ -138,7 +152,10 @@ class FunctionLowerer:
         if params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or params.star_kwarg is not None or params.posonly_params:
             self.error("PF108", "a workflow's parameters must be plain named parameters", params,
                        help="remove *args/**kwargs/positional-only markers; each parameter is an input field")
-        for p in list(params.params) + list(params.kwonly_params):
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self.locals.add(star.name.value)  # already reported (PF108): no follow-on PF103
+        for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
             name = p.name.value
             default = None
             if p.default is not None:
@@ -159,6 +176,7 @@ class FunctionLowerer:
         if frontier:
             ret = self.new(ir.Return(ir.Const(None), span=self.span(node)))
             self.connect(frontier, ret)
+        self.attach_catches()
         return LoweredFunction(self.graph, entry, self.params, self.tasks, self.declared_types)
 
     @staticmethod
@@ -227,14 +245,13 @@ class FunctionLowerer:
                 return self.while_stmt(stmt, frontier)
             if isinstance(stmt, cst.For):
                 return self.for_stmt(stmt, frontier)
-            if isinstance(stmt, (cst.Try, cst.TryStar)):
-                self.error(LATER, "try/except is not supported by this version of pyflow", stmt,
-                           help="handle errors inside a @task until try/except support lands")
+            if isinstance(stmt, cst.Try):
+                return self.try_stmt(stmt, frontier)
+            if isinstance(stmt, cst.TryStar):
+                self.error("PF100", "`except*` (exception groups) is not supported", stmt, help="use except")
                 return frontier
             if isinstance(stmt, cst.With):
-                self.error(LATER, "`with` blocks (pf.parallel) are not supported by this version of pyflow", stmt,
-                           help="call the tasks one after the other")
-                return frontier
+                return self.with_stmt(stmt, frontier)
             if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
                 self.error("PF100", "a workflow cannot define functions or classes", stmt,
                            help="define it at module level as a @task")
@@ -270,8 +287,26 @@ class FunctionLowerer:
         if isinstance(small, cst.AugAssign):
             return self.aug_assign(small, frontier)
         if isinstance(small, cst.Return):
+            if self.return_mode in ("branch", "map"):
+                self.error("PF114", "`return` cannot leave a parallel branch, a map body or a wrapped try body",
+                           small, help="assign a variable and return after the block")
+                return frontier
+            if small.value is not None and isinstance(small.value, cst.Call):
+                frag = self.fragment_for(small.value.func)
+                if frag is not None:
+                    tmp = self.temp("ret")
+                    frontier = self.fragment_call(small.value, frag, tmp, frontier)
+                    small = small.with_changes(value=cst.Name(tmp))
+                    self.locals.add(tmp)
             value = ir.Const(None) if small.value is None else self.value_or_task(small.value, None)
+            if self.return_mode == "fragment":
+                return self.fragment_return(value, frontier)
             frontier = self.flush(frontier)
+            if self.finally_stack:
+                tmp = self.temp("ret")
+                frontier = self.emit(frontier, ir.Assign(tmp, value, span=self.span(small)))
+                frontier = self.run_finally_before_exit(frontier)
+                value = ir.Var(tmp)
             node = self.new(ir.Return(value, span=self.span(small)))
             self.connect(frontier, node)
             return []
@@ -279,13 +314,13 @@ class FunctionLowerer:
             return self.raise_stmt(small, frontier)
         if isinstance(small, cst.Break):
             if not self.loops:
-                self.error("PF109", "`break` outside a loop", small)
+                self.error("PF109", "`break` outside a loop (or across a branch, map body or fragment)", small)
                 return frontier
             self.loops[-1].breaks.extend(frontier)
             return []
         if isinstance(small, cst.Continue):
             if not self.loops:
-                self.error("PF109", "`continue` outside a loop", small)
+                self.error("PF109", "`continue` outside a loop (or across a branch, map body or fragment)", small)
                 return frontier
             self.connect(frontier, self.loops[-1].head)
             return []
@@ -305,6 +340,9 @@ class FunctionLowerer:
             special = self.statement_call(value, frontier)
             if special is not None:
                 return special
+            frag = self.fragment_for(value.func)
+            if frag is not None:
+                return self.fragment_call(value, frag, None, frontier)
             task = self.task_for(value.func)
             if task is not None:
                 op = self.task_call(value, task, None)
@@ -357,8 +395,8 @@ class FunctionLowerer:
                 self.error("PF111", "pf.custom_state() needs an ASL state: a dict with a \"Type\"", call.args[0].value)
                 return frontier
             return self.emit(frontier, ir.Custom(state, span=self.span(call)))
-        if name in ("parallel", "branch", "map"):
-            self.error(LATER, f"pf.{name} is not supported by this version of pyflow", call)
+        if name in ("parallel", "branch"):
+            self.error("PF116", f"pf.{name}() is used as `with pf.{name}():`", call)
             return frontier
         return None
 
@@ -373,7 +411,8 @@ class FunctionLowerer:
             else:
                 self.error("PF111", f"pf.wait() has no argument {key!r}", arg, help="use seconds= or until=")
         if (seconds is None) == (until is None):
-            self.error("PF111", "pf.wait() takes exactly one of seconds= or until=", call)
+            self.error("PF111", "pf.wait() takes exactly one of seconds= or until=", call,
+                       help="write pf.wait(seconds=n) or pf.wait(until=timestamp)")
             seconds = ir.Const(0)
         if isinstance(until, ir.Builtin) and until.name == "timestamp":
             until = until.args[0]
@@ -382,6 +421,9 @@ class FunctionLowerer:
     def assign(self, targets: list[cst.AssignTarget], value: cst.BaseExpression, stmt: cst.CSTNode,
                frontier: Frontier) -> Frontier:
         if len(targets) == 1 and isinstance(targets[0].target, cst.Name) and isinstance(value, cst.Call):
+            frag = self.fragment_for(value.func)
+            if frag is not None:
+                return self.fragment_call(value, frag, self.check_target(targets[0].target), frontier)
             task = self.task_for(value.func)
             if task is not None:
                 name = self.check_target(targets[0].target)
@@ -433,10 +475,11 @@ class FunctionLowerer:
         return frontier
 
     def check_target(self, name: cst.Name) -> str:
-        if name.value.startswith(RESERVED_PREFIX) or name.value == "states":
-            self.error("PF113", f"the name {name.value!r} is reserved by pyflow", name,
-                       help=f"rename it (names starting with {RESERVED_PREFIX!r} and `states` are reserved)")
-        return name.value
+        if name.value.startswith(RESERVED_PREFIX) or name.value == "states" or name.value.startswith("__") \
+                or not name.value.isascii():
+            self.error("PF113", f"the name {name.value!r} is reserved by pyflow or not an ASCII identifier", name,
+                       help=f"rename it (names starting with {RESERVED_PREFIX!r} or `__`, and `states`, are reserved)")
+        return self.renames.get(name.value, name.value)
 
     def temp(self, hint: str) -> str:
         self.temp_counter += 1
@@ -459,8 +502,13 @@ class FunctionLowerer:
     def raise_stmt(self, small: cst.Raise, frontier: Frontier) -> Frontier:
         exc = small.exc
         if exc is None:
-            self.error(LATER, "a bare `raise` needs try/except, which this version of pyflow does not support", small)
-            return frontier
+            return self.bare_raise(small, self.flush(frontier))
+        if isinstance(exc, cst.Name) and exc.value in self.locals:
+            var = self.renames.get(exc.value, exc.value)
+            if var in self.caught:
+                node = self.new(ir.Raise("", ir.Const(""), dynamic=ir.Var(var), span=self.span(small)))
+                self.connect(self.flush(frontier), node)
+                return []
         call = exc if isinstance(exc, cst.Call) else None
         cls_node = call.func if call else exc
         error = self.exception_name(cls_node)
@@ -536,8 +584,7 @@ class FunctionLowerer:
             return frontier
         iterable = stmt.iter
         if isinstance(iterable, cst.Call) and self.mod.pyflow_name(iterable.func) == "map":
-            self.error(LATER, "`for x in pf.map(...)` is not supported by this version of pyflow", iterable)
-            return frontier
+            return self.for_map(stmt, frontier)
         seq = self.iterable(iterable)
         frontier = self.flush(frontier)
         seq_name, idx_name = self.temp("seq"), self.temp("i")
@@ -608,10 +655,14 @@ class FunctionLowerer:
             info = self.loader.resolve_function(self.mod, name, self.span(func))
             if len(self.reporter.items) != reported:
                 raise Unsupported  # the imported module is unreadable or cyclic: already reported
+        if info is None and name in self.mod.activities:
+            return self.activity_signature(name)
+        if info is not None and info.kind == "workflow":
+            return self.workflow_signature(info)
         if info is None or info.kind != "task":
-            if info is not None and info.kind in ("workflow", "fragment"):
-                self.error(LATER, f"calling a @{info.kind} from a workflow is not supported by this version of pyflow",
-                           func, help="call its tasks directly")
+            if info is not None and info.kind == "fragment":
+                self.error("PF119", f"call the fragment {info.name!r} in its own statement (x = {info.name}(...))", func,
+                           help="a fragment holds several states; it cannot run in the middle of an expression")
                 raise Unsupported
             return None
         sub = str(info.options.get("name") or info.name)
@@ -630,7 +681,45 @@ class FunctionLowerer:
         self.tasks[sub] = sig
         return sig
 
+    def fragment_for(self, func: cst.BaseExpression) -> FunctionInfo | None:
+        if not isinstance(func, cst.Name) or func.value in self.locals:
+            return None
+        info = self.mod.functions.get(func.value)
+        if info is None and func.value in self.mod.imports:
+            resolved = self.loader.resolve_import(self.mod, self.mod.imports[func.value], self.span(func))
+            if resolved is not None:
+                info = resolved[0].functions.get(resolved[1])
+        return info if info is not None and info.kind == "fragment" else None
+
+    def workflow_signature(self, info: FunctionInfo) -> TaskSignature:
+        sub = str(info.options.get("name") or info.name)
+        if sub in self.tasks:
+            return self.tasks[sub]
+        p = info.node.params
+        params = [(x.name.value, x.default is not None) for x in list(p.params) + list(p.kwonly_params)]
+        sig = TaskSignature(sub, info.name, params, info.module, info.node, info.options,
+                            annotation_type(info.node.returns), kind="workflow")
+        self.tasks[sub] = sig
+        return sig
+
+    def activity_signature(self, local: str) -> TaskSignature:
+        name = self.mod.activities[local]
+        import re as _re
+
+        sub = _re.sub(r"[^A-Za-z0-9_]", "_", name)
+        if sub not in self.tasks:
+            self.tasks[sub] = TaskSignature(sub, local, [("input", False)], self.mod, None, {"activity": name}, "any",
+                                            kind="activity")
+        return self.tasks[sub]
+
     def task_call(self, call: cst.Call, task: TaskSignature, target: str | None) -> ir.TaskCall:
+        if task.kind == "activity":
+            if len(call.args) == 1 and call.args[0].keyword is None:
+                value = self.expr(call.args[0].value)
+            else:
+                value = ir.DictExpr(tuple((ir.Const(a.keyword.value), self.expr(a.value)) for a in call.args
+                                          if a.keyword is not None))
+            return ir.TaskCall(target, task.name, {"input": value}, kind="activity", span=self.span(call))
         args: dict[str, ir.Expr] = {}
         names = [n for n, _ in task.params]
         positional = [a for a in call.args if a.keyword is None]
@@ -661,7 +750,11 @@ class FunctionLowerer:
             self.error("PF105", f"{task.function}() is missing {', '.join(repr(m) for m in missing)}", call,
                        help=f"the signature is {task.function}({', '.join(names)})")
             raise Unsupported
-        return ir.TaskCall(target, task.name, args, span=self.span(call))
+        kind = task.kind
+        if kind == "lambda" and any(isinstance(n, ir.Context) and n.path == ("Task", "Token")
+                                    for v in args.values() for n in ir.walk(v)):
+            kind = "callback"
+        return ir.TaskCall(target, task.name, args, kind=kind, span=self.span(call))
 
     def value_or_task(self, node: cst.BaseExpression, target: str | None) -> ir.Expr:
         return self.expr(node)
@@ -689,6 +782,10 @@ class FunctionLowerer:
                 raise Unsupported
             if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
                 self.error("PF101", "inf and nan are not JSON values", node)
+                raise Unsupported
+            if isinstance(value, int) and abs(value) > 2 ** 53:
+                self.error("PF101", "this integer is beyond 2**53: Step Functions would not keep it exact", node,
+                           help="pass large integers as strings, or compute with them in a @task")
                 raise Unsupported
             return ir.Const(value)
         if isinstance(node, cst.Imaginary):
@@ -768,8 +865,10 @@ class FunctionLowerer:
             return self.fstring(node)
         if isinstance(node, cst.Call):
             return self.call(node)
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
-            self.error(LATER, "comprehensions (Map states) are not supported by this version of pyflow", node,
+        if isinstance(node, cst.ListComp):
+            return self.comprehension(node)
+        if isinstance(node, (cst.GeneratorExp, cst.SetComp, cst.DictComp)):
+            self.error("PF101", "only list comprehensions ([f(x) for x in xs]) become Map states", node,
                        help="use a for loop")
             raise Unsupported
         if isinstance(node, cst.Lambda):
@@ -785,7 +884,7 @@ class FunctionLowerer:
     def name(self, node: cst.Name) -> ir.Expr:
         value = node.value
         if value in self.locals:
-            return ir.Var(value)
+            return ir.Var(self.renames.get(value, value))
         if value in ("None", "True", "False"):
             return ir.Const({"None": None, "True": True, "False": False}[value])
         if value in self.mod.constants:
@@ -809,8 +908,8 @@ class FunctionLowerer:
             if q.startswith("pyflow.context.") or q.startswith("pyflow.api.context."):
                 rest = q.split("context.", 1)[1].split(".")
                 return self.context_path(rest, node)
-        if isinstance(cur, cst.Name) and cur.value in self.mod.imports and len(chain) == 1:
-            pass
+        if isinstance(cur, cst.Name) and cur.value in self.locals and chain in (["error"], ["cause"]):
+            return ir.Subscript(self.name(cur), ir.Const(chain[0].capitalize()))
         self.error("PF101", "attribute access is not supported here", node,
                    help="read dict fields with d[\"key\"]")
         raise Unsupported
@@ -929,8 +1028,10 @@ class FunctionLowerer:
             self.error("PF111", f"pf.{name}() is a statement; it has no value", node,
                        help=f"call pf.{name}(...) on its own line")
             raise Unsupported
-        if name in ("parallel", "branch", "map"):
-            self.error(LATER, f"pf.{name} is not supported by this version of pyflow", node)
+        if name == "map":
+            return self.map_call(node)
+        if name in ("parallel", "branch"):
+            self.error("PF116", f"pf.{name}() is used as `with pf.{name}():`", node)
             raise Unsupported
         self.error("PF104", f"pf.{name} is not a pyflow builtin that can be called in a workflow", node)
         raise Unsupported

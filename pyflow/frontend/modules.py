@@ -54,6 +54,7 @@ class SourceModule:
     constants: dict[str, Any] = field(default_factory=dict)
     imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
     clients: dict[str, str] = field(default_factory=dict)  # local name -> boto3 service
+    activities: dict[str, str] = field(default_factory=dict)  # local name -> activity name
     display: str = ""  # the path as diagnostics show it (relative to the working directory)
 
     @property
@@ -129,7 +130,7 @@ class ModuleLoader:
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            self.reporter.error("PF002", f"cannot read {path}: {exc.strerror or exc}", blame)
+            self.reporter.error("PF002", f"cannot read {display_path(path)}: {exc.strerror or exc}", blame)
             self.cache[path] = None
             return None
         try:
@@ -138,7 +139,7 @@ class ModuleLoader:
             line_start = raw.rfind(b"\n", 0, exc.start) + 1
             where = Span(display_path(path), raw.count(b"\n", 0, exc.start) + 1, exc.start - line_start + 1)
             self.reporter.error(
-                "PF002", f"{path} is not UTF-8 (byte {exc.start}: {raw[exc.start:exc.start+1]!r})",
+                "PF002", f"{display_path(path)} is not UTF-8 (byte {exc.start}: {raw[exc.start:exc.start+1]!r})",
                 blame or where, help="save the file as UTF-8",
             )
             self.cache[path] = None
@@ -246,6 +247,12 @@ class ModuleLoader:
         service = boto3_client_service(mod, value)
         if service is not None:
             mod.clients[name] = service
+            return
+        if isinstance(value, cst.Call) and mod.pyflow_name(value.func) == "Activity" and value.args:
+            try:
+                mod.activities[name] = str(literal(value.args[0].value))
+            except (ValueError, SyntaxError):
+                pass
             return
         try:
             mod.constants[name] = literal(value)

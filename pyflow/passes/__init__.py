@@ -13,14 +13,20 @@ from pyflow import ir
 from pyflow.cfg import add_edge, op, out_edges, reachable, redirect
 
 
-def run_all(g: nx.MultiDiGraph, entry: int) -> None:
+def run_all(g: nx.MultiDiGraph, entry: int, top: bool = True) -> None:
+    """Simplify a machine, then each machine nested in it (Parallel branches, Map bodies)."""
     branches_to_choices(g)
     thread_nops(g, entry)
     prune(g, entry)
     merge_choices(g)
-    inline_params(g, entry)
+    if top:
+        inline_params(g, entry)
     fold_assigns(g, entry)
     prune(g, entry)
+    for n in g.nodes:
+        o = op(g, n)
+        for sub in (o.branches if isinstance(o, ir.Parallel) else [o.body] if isinstance(o, ir.MapState) else []):
+            run_all(sub.graph, sub.entry, top=False)
 
 
 def branches_to_choices(g: nx.MultiDiGraph) -> None:
@@ -114,6 +120,9 @@ def fold_assigns(g: nx.MultiDiGraph, entry: int) -> None:
         ins = list(g.in_edges(n, keys=True, data=True))
         if any(u == n for u, _, _, _ in ins):
             continue
+        risky = ir.may_fail(o.value) or any(ir.may_fail(e) for _, e in out_data.get("assigns", []))
+        if risky and any(k.startswith("c") or op(g, u).region != o.region for u, _, k, _ in ins):
+            continue  # an error here must reach this statement's own handlers, not another state's
         if not all(_can_fold(d.get("assigns", []), o) for _, _, _, d in ins):
             continue
         if not _can_fold([(o.target, o.value)], None, out_data.get("assigns", [])):
@@ -155,6 +164,10 @@ def map_exprs(g: nx.MultiDiGraph, fn) -> None:
             o.cause = fn(o.cause)
         elif isinstance(o, ir.Return):
             o.value = fn(o.value)
+        elif isinstance(o, ir.MapState):
+            o.items = fn(o.items)
+        for sub in (o.branches if isinstance(o, ir.Parallel) else [o.body] if isinstance(o, ir.MapState) else []):
+            map_exprs(sub.graph, fn)
     for _, _, d in g.edges(data=True):
         if d.get("assigns"):
             d["assigns"] = [(x, fn(e)) for x, e in d["assigns"]]
@@ -168,6 +181,9 @@ def assigned_names(g: nx.MultiDiGraph) -> dict[str, int]:
         target = getattr(o, "target", None)
         if isinstance(o, (ir.Assign, ir.TaskCall, ir.Custom)) and target:
             counts[target] = counts.get(target, 0) + 1
+        for sub in (o.branches if isinstance(o, ir.Parallel) else [o.body] if isinstance(o, ir.MapState) else []):
+            for name, count in assigned_names(sub.graph).items():
+                counts[name] = counts.get(name, 0) + count
     for _, _, d in g.edges(data=True):
         for x, _ in d.get("assigns", []):
             counts[x] = counts.get(x, 0) + 1

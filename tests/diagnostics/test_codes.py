@@ -127,6 +127,11 @@ CASES: list[tuple[str, str, str, str, int]] = [
         def wf(total: float):
             return f"total: {total:.2f}"
     '''), "{total:.2f}", 0),
+    ("big-int", "PF101", body('''
+        @workflow
+        def wf(order: dict):
+            return submit_job(order, priority=9007199254740993)
+    '''), "9007199254740993", 0),
     # PF102 operators
     ("matmul", "PF102", body('''
         @workflow
@@ -273,39 +278,70 @@ CASES: list[tuple[str, str, str, str, int]] = [
             continue
     '''), "continue", 0),
     # PF110 later milestones
-    ("try", "PF110", body('''
-        @workflow
-        def wf(order: dict):
-            try:
-                return submit_job(order)
-            except Exception:
-                return None
-    '''), "try:", 0),
-    ("comprehension", "PF110", body('''
-        @workflow
-        def wf(orders: list):
-            return [submit_job(o) for o in orders]
-    '''), "[submit_job(o) for o in orders]", 0),
-    ("with-parallel", "PF110", body('''
-        @workflow
-        def wf(order: dict):
-            with pf.parallel():
-                submit_job(order)
-    '''), "with pf.parallel():", 0),
-    ("nested-workflow", "PF110", body('''
-        @workflow
-        def child(order: dict):
-            return submit_job(order)
+    ("aws-sdk", "PF110", body('''
+        import boto3
+
+        dynamodb = boto3.client("dynamodb")
 
         @workflow
         def wf(order: dict):
-            return child(order)
-    '''), "child", 1),
-    ("bare-raise", "PF110", body('''
+            dynamodb.put_item(TableName="orders", Item={"id": {"S": order["id"]}})
+            return order
+    '''), 'dynamodb.put_item(TableName="orders", Item={"id": {"S": order["id"]}})', 0),
+    # PF114 leaving a parallel branch / map body / wrapped try body
+    ("return-in-map", "PF114", body('''
+        @workflow
+        def wf(orders: list):
+            for order in pf.map(orders):
+                return submit_job(order)
+            return None
+    '''), "return submit_job(order)", 0),
+    # PF115 branches that share names
+    ("branches-same-name", "PF115", body('''
+        @workflow
+        def wf(order: dict):
+            with pf.parallel():
+                with pf.branch():
+                    job = submit_job(order)
+                with pf.branch():
+                    job = submit_job(order)
+            return job
+    '''), "with pf.branch():", 1),
+    # PF116 misuse of pf.parallel / pf.branch
+    ("parallel-without-branches", "PF116", body('''
+        @workflow
+        def wf(order: dict):
+            with pf.parallel():
+                job = submit_job(order)
+            return job
+    '''), "job = submit_job(order)", 0),
+    # PF117 bare raise outside except
+    ("bare-raise", "PF117", body('''
         @workflow
         def wf(order: dict):
             raise
     '''), "raise", 0),
+    # PF118 recursive fragment
+    ("recursive-fragment", "PF118", body('''
+        @pf.fragment
+        def poll(job: dict) -> dict:
+            return poll(job)
+
+        @workflow
+        def wf(order: dict):
+            job = poll(submit_job(order))
+            return job
+    '''), "poll(job)", 0),
+    # PF119 fragment inside an expression
+    ("fragment-in-expression", "PF119", body('''
+        @pf.fragment
+        def checked(order: dict) -> dict:
+            return submit_job(order)
+
+        @workflow
+        def wf(order: dict):
+            return {"job": checked(order)}
+    '''), "checked", 1),
     # PF111 builtin arguments
     ("wait-kw", "PF111", body('''
         @workflow

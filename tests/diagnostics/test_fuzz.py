@@ -56,7 +56,8 @@ SNIPPETS: dict[str, str] = {
     "method-chain": "return str(x).strip().upper().lower()",
     "unicode-names": "größe = x\nπ = 3.14159\nreturn größe * π",
     "long-string": "s = '" + "ab" * 50_000 + "'\nreturn s",
-    "deep-ifs": _deep_ifs(200),
+    "deep-ifs": _deep_ifs(90),
+    "too-deep-ifs": _deep_ifs(200),  # CPython refuses more than 100 indentation levels: PF001
     "deep-expression": _deep_expr(300),
     "ternary-chain": "return 'a' if x > 1 else 'b' if x > 0 else 'c'",
     "bytes": "return b'\\x00'",
@@ -110,7 +111,6 @@ MODULES: dict[str, str] = {
     "one-line-body": "@workflow\ndef wf(x: int = 0): return x\n",
     "workflow-in-class": "class K:\n    @workflow\n    def wf(self):\n        return 1\ndef wf():\n    return 1\n",
     "shadowed-task": "@workflow\ndef wf(submit_job: dict = {}):\n    return submit_job(submit_job)\n",
-    "bom-and-crlf": "\ufeff@workflow\r\ndef wf(x: int = 0):\r\n    return x\r\n",
 }
 
 
@@ -119,6 +119,7 @@ def _as_module(snippet: str) -> str:
 
 
 CASES = {**{k: _as_module(v) for k, v in SNIPPETS.items()}, **{k: HEADER + v for k, v in MODULES.items()}}
+CASES["bom-and-crlf"] = "\ufeff" + _as_module("return x").replace("\n", "\r\n")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -55,8 +55,18 @@ def sfnx_run(compiled: CompiledWorkflow, execution_input: dict[str, Any]) -> Out
     from sfnx.testing import Failure, run
 
     functions = compiled.task_functions()
+    nested = {"${" + child.name + "}": child for child in compiled.nested}
 
     def tasks(call: Any) -> Any:
+        if call.resource == "arn:aws:states:::states:startExecution.sync:2":
+            child = nested[call.arguments["StateMachineArn"]]
+            outcome = sfnx_run(child, call.arguments["Input"])
+            if outcome.error is not None:
+                raise Failure("States.TaskFailed", outcome.error)
+            return {"Output": outcome.output, "Status": "SUCCEEDED"}
+        if call.resource == "arn:aws:states:::lambda:invoke.waitForTaskToken":
+            fn = functions[call.arguments["FunctionName"]]
+            return invoke(fn, call.arguments["Payload"])
         fn = functions[call.resource]
         try:
             return invoke(fn, call.arguments)
@@ -74,6 +84,12 @@ def sfnx_run(compiled: CompiledWorkflow, execution_input: dict[str, Any]) -> Out
     return Outcome(output=result.output)
 
 
-def check(wf: pf.Workflow, execution_input: dict[str, Any]) -> tuple[Outcome, Outcome]:
+def check(wf: pf.Workflow, execution_input: dict[str, Any], reset: Any = None) -> tuple[Outcome, Outcome]:
+    """``reset`` (if given) runs before each side, for programs whose tasks keep state."""
     compiled = compile_workflow(wf)
-    return native(wf, execution_input), sfnx_run(compiled, execution_input)
+    if reset:
+        reset()
+    first = native(wf, execution_input)
+    if reset:
+        reset()
+    return first, sfnx_run(compiled, execution_input)

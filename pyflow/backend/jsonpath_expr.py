@@ -1,0 +1,500 @@
+"""IR expressions to JSONPath-mode values: reference paths, intrinsic functions, payload templates.
+
+JSONPath can only select values (``$.a.b[0]``) and call the ``States.*`` intrinsics,
+so far fewer Python expressions have a faithful translation than in JSONata. Each
+translation here keeps Python's meaning exactly; everything else raises
+``NotExpressible`` (reported as PF130 with a suggestion to use the JSONata target):
+
+- ``a + b``: ``States.MathAdd`` only for two ints (it rounds non-integers, measured on
+  moto; AWS documents the same); ``States.Format('{}{}')`` only for two strs; lists
+  cannot be concatenated at all.
+- f-strings / ``str()``: ``States.Format`` prints ``true``/``null``/``1e+20`` where
+  Python prints ``True``/``None``/``1e+20``: only str and int values (and constants,
+  formatted at compile time) are accepted.
+- ``*``, ``/``, ``//``, ``%``, ``**``, ``-x``: no intrinsic.
+- ``json.dumps``: ``States.JsonToString`` is compact where Python puts spaces after
+  ``,`` and ``:``; accepted for constants only (folded at compile time).
+- ``s.split(sep)``: ``States.StringSplit`` drops empty fields; constants only.
+
+Constant sub-expressions are evaluated at compile time with Python itself.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from pyflow import ir
+from pyflow.backend.types import Types
+
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SUGGEST = 'use @workflow(query_language="jsonata") (the default target), or compute this in a @task'
+
+
+class NotExpressible(Exception):
+    """A Python expression JSONPath cannot express faithfully (PF130)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+@dataclass(frozen=True)
+class Val:
+    """A translated value: ``const`` (a JSON value), ``path`` (a reference path),
+    ``intr`` (an intrinsic function call) or ``tmpl`` (a payload template object)."""
+
+    kind: str
+    value: Any
+
+
+def field_path(base: str, key: str) -> str:
+    if IDENT.match(key):
+        return f"{base}.{key}"
+    return f"{base}['{key}']" if "'" not in key and "]" not in key else _raise(f"the dict key {key!r} in a path")
+
+
+def _raise(what: str):
+    raise NotExpressible(what)
+
+
+def intrinsic_string(text: str, braces: bool = False) -> str:
+    """A string literal inside an intrinsic call.
+
+    ``'`` ``{`` ``}`` and backslash are reserved there; Step Functions wants them escaped
+    with a backslash, but moto's interpreter does not unescape them (measured: an escaped
+    quote or brace comes out mangled), so no escaped literal is emitted at all: text with
+    a quote or a backslash is rejected, and braces only pass inside a JSON literal for
+    ``States.StringToJson`` (``braces=True``), where both engines read them as is."""
+    bad = "'\\" if braces else "'\\{}"
+    found = [c for c in bad if c in text]
+    if found:
+        raise NotExpressible(f"a string constant containing {found[0]!r} inside an intrinsic function")
+    return "'" + text + "'"
+
+
+# ---------------------------------------------------------------------------- constant folding
+_UNFOLDABLE = (ir.Var, ir.Input, ir.Context, ir.TaskResult)
+
+
+def _py(e: ir.Expr) -> Any:
+    """Evaluate a constant expression with Python's own semantics (raises _NoFold)."""
+    if isinstance(e, ir.Const):
+        return e.value
+    if isinstance(e, _UNFOLDABLE):
+        raise _NoFold
+    if isinstance(e, ir.BinOp):
+        a, b = _py(e.left), _py(e.right)
+        ops: dict[str, Callable[[Any, Any], Any]] = {
+            "+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y, "/": lambda x, y: x / y,
+            "//": lambda x, y: x // y, "%": lambda x, y: x % y, "**": lambda x, y: x ** y}
+        return ops[e.op](a, b)
+    if isinstance(e, ir.UnaryOp):
+        v = _py(e.operand)
+        return (not v) if e.op == "not" else (-v if e.op == "-" else +v)
+    if isinstance(e, ir.Compare):
+        a, b = _py(e.left), _py(e.right)
+        return {"==": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b, "<=": lambda: a <= b,
+                ">": lambda: a > b, ">=": lambda: a >= b, "in": lambda: a in b, "notin": lambda: a not in b,
+                "is": lambda: a is b if b is None or a is None else a == b and type(a) is type(b),
+                "isnot": lambda: not (a is b if b is None or a is None else a == b and type(a) is type(b))}[e.op]()
+    if isinstance(e, ir.BoolOp):
+        vals = [_py(v) for v in e.values]
+        out = vals[0]
+        for v in vals[1:]:
+            out = (out and v) if e.op == "and" else (out or v)
+        return out
+    if isinstance(e, ir.IfExp):
+        return _py(e.body) if _py(e.test) else _py(e.orelse)
+    if isinstance(e, ir.ListExpr):
+        return [_py(i) for i in e.items]
+    if isinstance(e, ir.DictExpr):
+        out_d: dict[str, Any] = {}
+        for k, v in e.entries:
+            if k is None:
+                spread = _py(v)
+                if not isinstance(spread, dict):
+                    raise _NoFold
+                out_d.update(spread)
+            else:
+                key = _py(k)
+                if not isinstance(key, str):
+                    raise _NoFold
+                out_d[key] = _py(v)
+        return out_d
+    if isinstance(e, ir.FString):
+        return "".join(p if isinstance(p, str) else _pystr(_py(p)) for p in e.parts)
+    if isinstance(e, ir.Builtin):
+        if e.name in ir.IMPURE_BUILTINS or e.name in ("timestamp", "isinstance", "fnmatch", "hash"):
+            raise _NoFold
+        args = [_py(a) for a in e.args]
+        return _fold_builtin(e.name, args)
+    raise _NoFold
+
+
+class _NoFold(Exception):
+    pass
+
+
+def _pystr(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (dict, list)):
+        raise _NoFold  # Python's repr of containers: keep it out of the way
+    return str(v)
+
+
+def _fold_builtin(name: str, args: list[Any]) -> Any:
+    if name == "str":
+        return _pystr(args[0])
+    if name == "len":
+        return len(args[0])
+    if name in ("int", "float", "bool", "abs", "min", "max"):
+        return {"int": int, "float": float, "bool": bool, "abs": abs, "min": min, "max": max}[name](*args)
+    if name == "json_dumps":
+        return json.dumps(args[0], sort_keys=bool(args[1]))
+    if name == "json_loads":
+        return json.loads(args[0])
+    if name == "range":
+        return list(range(*args))
+    if name == "list":
+        return list(args[0])
+    if name == "concat_lists":
+        out: list[Any] = []
+        for a in args:
+            out.extend(a)
+        return out
+    if name == "at":
+        return args[0][args[1]]
+    if name.startswith("m_"):
+        obj, rest = args[0], args[1:]
+        if name == "m_join":
+            return obj.join(rest[0])
+        if name == "m_keys":
+            return list(obj.keys())
+        if name == "m_values":
+            return list(obj.values())
+        if name == "m_get":
+            return obj.get(*rest)
+        if name in ("m_items",):
+            raise _NoFold
+        return getattr(obj, name[2:])(*rest)
+    raise _NoFold
+
+
+def fold(e: ir.Expr) -> ir.Expr:
+    """Replace every constant sub-expression by its value, computed by Python itself."""
+    if isinstance(e, ir.Input):
+        return ir.Input(e.name, fold(e.default), e.required) if e.default is not None else e
+    if isinstance(e, (ir.Const, ir.Var, ir.Context, ir.TaskResult)):
+        return e
+    kids = [fold(k) for k in ir.children(e)]
+    out = _rebuild(e, kids)
+    if all(isinstance(k, ir.Const) for k in kids):
+        try:
+            value = _py(out)
+        except Exception:  # noqa: BLE001 - Python would raise, or it is not foldable: translate as is
+            return out
+        if _is_json(value):
+            return ir.Const(value)
+    return out
+
+
+def _is_json(v: Any) -> bool:
+    if v is None or isinstance(v, (bool, str)):
+        return True
+    if isinstance(v, (int, float)):
+        return v == v and v not in (float("inf"), float("-inf"))
+    if isinstance(v, list):
+        return all(_is_json(x) for x in v)
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _is_json(x) for k, x in v.items())
+    return False
+
+
+def _rebuild(e: ir.Expr, kids: list[ir.Expr]) -> ir.Expr:
+    it = iter(kids)
+    if isinstance(e, ir.Subscript):
+        return ir.Subscript(next(it), next(it))
+    if isinstance(e, ir.BinOp):
+        return ir.BinOp(e.op, next(it), next(it))
+    if isinstance(e, ir.Compare):
+        return ir.Compare(e.op, next(it), next(it))
+    if isinstance(e, ir.UnaryOp):
+        return ir.UnaryOp(e.op, next(it))
+    if isinstance(e, ir.BoolOp):
+        return ir.BoolOp(e.op, tuple(it))
+    if isinstance(e, ir.IfExp):
+        return ir.IfExp(next(it), next(it), next(it))
+    if isinstance(e, ir.ListExpr):
+        return ir.ListExpr(tuple(it))
+    if isinstance(e, ir.DictExpr):
+        entries = []
+        for k, _ in e.entries:
+            entries.append((next(it) if k is not None else None, next(it)))
+        return ir.DictExpr(tuple(entries))
+    if isinstance(e, ir.FString):
+        return ir.FString(tuple(p if isinstance(p, str) else next(it) for p in e.parts))
+    if isinstance(e, ir.Builtin):
+        return ir.Builtin(e.name, tuple(it))
+    return e
+
+
+# ---------------------------------------------------------------------------- values
+class PathEmitter:
+    """Translates IR expressions for one state.
+
+    ``result`` is the path of ``TaskResult`` (``$`` inside a ResultSelector);
+    ``input_base`` is where required workflow inputs are read (``$`` in the first
+    state, ``$$.Execution.Input`` elsewhere); ``Var(x)`` is the state-document field
+    ``$.x``. ``result=None`` means the state cannot see the result (doc-only)."""
+
+    def __init__(self, types: Types, result: str | None = None, input_base: str = "$$.Execution.Input",
+                 doc: bool = True) -> None:
+        self.types = types
+        self.result = result
+        self.input_base = input_base
+        self.doc = doc
+
+    # -------------------------------------------------------------- paths
+    def path(self, e: ir.Expr) -> str | None:
+        """The reference path selecting ``e``, if it is one (a missing key then fails the state)."""
+        if isinstance(e, ir.Var):
+            if not self.doc:
+                return None
+            return field_path("$", e.name)
+        if isinstance(e, ir.TaskResult):
+            return self.result
+        if isinstance(e, ir.Input) and e.required:
+            return field_path(self.input_base, e.name)
+        if isinstance(e, ir.Context):
+            return "$$." + ".".join(e.path)
+        if isinstance(e, ir.Subscript) and isinstance(e.key, ir.Const):
+            base = self.path(e.obj)
+            if base is None:
+                return None
+            t = self.types.of(e.obj)
+            key = e.key.value
+            if isinstance(key, str) and t in ("dict", "any"):
+                return field_path(base, key)
+            if isinstance(key, int) and not isinstance(key, bool) and key >= 0 and t in ("list", "any"):
+                return f"{base}[{key}]"
+        return None
+
+    # -------------------------------------------------------------- values
+    def val(self, e: ir.Expr) -> Val:
+        if isinstance(e, ir.Const):
+            return Val("const", e.value)
+        p = self.path(e)
+        if p is not None:
+            return Val("path", p)
+        if isinstance(e, ir.Var) and not self.doc or isinstance(e, ir.TaskResult):
+            raise _NeedsDoc
+        if isinstance(e, ir.Subscript):
+            return self.subscript(e)
+        if isinstance(e, ir.DictExpr):
+            return self.dict_expr(e)
+        if isinstance(e, ir.ListExpr):
+            return Val("intr", "States.Array(" + ", ".join(self.arg(i) for i in e.items) + ")")
+        if isinstance(e, ir.BinOp):
+            return self.binop(e)
+        if isinstance(e, ir.FString):
+            return self.fstring(list(e.parts))
+        if isinstance(e, ir.Builtin):
+            method = getattr(self, "b_" + e.name, None)
+            if method is None:
+                raise NotExpressible(_builtin_name(e.name) + " in a JSONPath definition")
+            return method(*e.args)
+        if isinstance(e, ir.Input):
+            raise NotExpressible("a workflow parameter's default value here")
+        if isinstance(e, ir.UnaryOp):
+            raise NotExpressible("`-x`" if e.op == "-" else f"`{e.op}` as a value (only inside an if/while test)")
+        if isinstance(e, (ir.Compare, ir.BoolOp)):
+            raise NotExpressible("a comparison or and/or used as a value (only inside an if/while test)")
+        if isinstance(e, ir.IfExp):
+            raise NotExpressible("a conditional expression `a if c else b`")
+        raise NotExpressible(f"the expression {type(e).__name__}")
+
+    def arg(self, e: ir.Expr) -> str:
+        """``e`` as an intrinsic function argument."""
+        v = self.val(e)
+        if v.kind in ("path", "intr"):
+            return v.value
+        if v.kind == "const":
+            return const_arg(v.value)
+        raise NotExpressible("a dict built inside an expression")
+
+    def subscript(self, e: ir.Subscript) -> Val:
+        ot, kt = self.types.of(e.obj), self.types.of(e.key)
+        if ot == "str":
+            raise NotExpressible("indexing a str")
+        if isinstance(e.key, ir.Const) and isinstance(e.key.value, int) and e.key.value < 0:
+            raise NotExpressible("a negative index")
+        if ot in ("list", "any") and (kt == "int" or (isinstance(e.key, ir.Const) and isinstance(e.key.value, int)
+                                                      and not isinstance(e.key.value, bool))):
+            if ot == "any" or kt != "int" and not isinstance(e.key, ir.Const):
+                raise NotExpressible("indexing a value of unknown type with a variable")
+            return Val("intr", f"States.ArrayGetItem({self.arg(e.obj)}, {self.arg(e.key)})")
+        raise NotExpressible("a dict lookup with a computed key (or of a computed dict)")
+
+    def dict_expr(self, e: ir.DictExpr) -> Val:
+        if any(k is None for k, _ in e.entries):
+            spreads = [v for k, v in e.entries if k is None]
+            rest = [(k, v) for k, v in e.entries if k is not None]
+            if len(e.entries) and e.entries[0][0] is None and all(
+                    isinstance(k, ir.Const) and isinstance(v, ir.Const) for k, v in rest) and len(spreads) == 1:
+                out = self.arg(spreads[0])
+                if rest:
+                    lit = {k.value: v.value for k, v in rest}  # type: ignore[union-attr]
+                    out = f"States.JsonMerge({out}, {const_arg(lit)}, false)"
+                return Val("intr", out)
+            if all(k is None for k, _ in e.entries):
+                out = self.arg(spreads[0])
+                for s in spreads[1:]:
+                    out = f"States.JsonMerge({out}, {self.arg(s)}, false)"
+                return Val("intr", out)
+            raise NotExpressible("`{**d, ...}` with computed values")
+        tmpl: dict[str, Any] = {}
+        for k, v in e.entries:
+            if not (isinstance(k, ir.Const) and isinstance(k.value, str)):
+                raise NotExpressible("a dict with a computed or non-str key")
+            set_field(tmpl, k.value, self.val(v))
+        return Val("tmpl", tmpl)
+
+    def binop(self, e: ir.BinOp) -> Val:
+        lt, rt = self.types.of(e.left), self.types.of(e.right)
+        if e.op == "+":
+            if lt == rt == "int":
+                return Val("intr", f"States.MathAdd({self.arg(e.left)}, {self.arg(e.right)})")
+            if lt == rt == "str":
+                return self.fstring([ir.Builtin("str", (e.left,)), ir.Builtin("str", (e.right,))])
+            if "list" in (lt, rt):
+                raise NotExpressible("`+` of lists (no intrinsic concatenates arrays)")
+            raise NotExpressible(f"`+` of {lt} and {rt} values (States.MathAdd adds ints only, rounding "
+                                 "anything else; States.Format joins strs only)")
+        if e.op == "-" and lt == "int" and isinstance(e.right, ir.Const) and isinstance(e.right.value, int) \
+                and not isinstance(e.right.value, bool):
+            return Val("intr", f"States.MathAdd({self.arg(e.left)}, {-e.right.value})")
+        names = {"-": "`-`", "*": "`*`", "/": "`/`", "//": "`//`", "%": "Python's `%`", "**": "`**`"}
+        raise NotExpressible(f"{names.get(e.op, e.op)} (no intrinsic function computes it)")
+
+    def fstring(self, parts: list[Any]) -> Val:
+        template, args = [], []
+        for p in parts:
+            if isinstance(p, str):
+                template.append(p)
+                continue
+            inner = p.args[0] if isinstance(p, ir.Builtin) and p.name == "str" else p
+            if isinstance(inner, ir.Const):
+                try:
+                    template.append(_pystr(inner.value))
+                except _NoFold:
+                    raise NotExpressible("formatting a list or dict constant") from None
+                continue
+            t = self.types.of(inner)
+            if t == "none":
+                template.append("None")
+                continue
+            if t not in ("str", "int"):
+                raise NotExpressible(f"formatting a {t if t != 'any' else 'value of unknown type'} into a str "
+                                     "(States.Format prints true/null/floats unlike Python)")
+            template.append(None)
+            args.append(self.arg(inner))
+        if not args:
+            return Val("const", "".join(t for t in template if t is not None))
+        text = "".join("{}" if t is None else intrinsic_string(t)[1:-1] for t in template)
+        if text == "{}" and len(args) == 1 and parts and not isinstance(parts[0], str) \
+                and self.types.of(parts[0].args[0] if isinstance(parts[0], ir.Builtin) else parts[0]) == "str":
+            return self.val(parts[0].args[0] if isinstance(parts[0], ir.Builtin) else parts[0])
+        return Val("intr", f"States.Format('{text}', {', '.join(args)})")
+
+    # -------------------------------------------------------------- builtins
+    def b_str(self, x: ir.Expr) -> Val:
+        return self.fstring([ir.Builtin("str", (x,))])
+
+    def b_at(self, seq: ir.Expr, i: ir.Expr) -> Val:
+        return Val("intr", f"States.ArrayGetItem({self.arg(seq)}, {self.arg(i)})")
+
+    def b_len(self, x: ir.Expr) -> Val:
+        t = self.types.of(x)
+        if t in ("list", "any"):
+            return Val("intr", f"States.ArrayLength({self.arg(x)})")
+        raise NotExpressible(f"len() of a {t} (States.ArrayLength counts arrays only)")
+
+    def b_json_loads(self, x: ir.Expr) -> Val:
+        return Val("intr", f"States.StringToJson({self.arg(x)})")
+
+    def b_json_dumps(self, x: ir.Expr, sort: ir.Expr) -> Val:
+        raise NotExpressible("json.dumps() of a computed value (States.JsonToString drops Python's spaces)")
+
+    def b_uuid(self) -> Val:
+        return Val("intr", "States.UUID()")
+
+    def b_hash(self, x: ir.Expr, alg: ir.Expr) -> Val:
+        if self.types.of(x) != "str":
+            raise NotExpressible("pf.hash() of a value not known to be a str")
+        return Val("intr", f"States.Hash({self.arg(x)}, {self.arg(alg)})")
+
+    def b_randint(self, a: ir.Expr, b: ir.Expr) -> Val:
+        if self.types.of(a) != "int" or self.types.of(b) != "int":
+            raise NotExpressible("random.randint() of values not known to be ints")
+        # States.MathRandom's end is exclusive; randint's is inclusive
+        end = const_arg(b.value + 1) if isinstance(b, ir.Const) else f"States.MathAdd({self.arg(b)}, 1)"
+        return Val("intr", f"States.MathRandom({self.arg(a)}, {end})")
+
+    def b_range(self, start: ir.Expr, stop: ir.Expr, step: ir.Expr) -> Val:
+        if not (isinstance(step, ir.Const) and isinstance(step.value, int) and step.value != 0) or \
+                self.types.of(start) != "int" or self.types.of(stop) != "int":
+            raise NotExpressible("range() with a computed step or non-int bounds")
+        # States.ArrayRange includes its end: range(a, b, s) ends at b - 1 (s > 0) or b + 1 (s < 0)
+        end = ir.BinOp("+", stop, ir.Const(-1 if step.value > 0 else 1))
+        end_arg = const_arg(stop.value + (-1 if step.value > 0 else 1)) if isinstance(stop, ir.Const) \
+            else f"States.MathAdd({self.arg(stop)}, {-1 if step.value > 0 else 1})"
+        del end
+        return Val("intr", f"States.ArrayRange({self.arg(start)}, {end_arg}, {step.value})")
+
+    def b_pf_json(self, x: ir.Expr) -> Val:
+        """Materialized for a truthiness test: the compact JSON text of any value."""
+        return Val("intr", f"States.JsonToString({self.arg(x)})")
+
+    def b_pf_contains(self, xs: ir.Expr, x: ir.Expr) -> Val:
+        """Materialized for ``x in xs`` (a str in a list): exact for strings."""
+        return Val("intr", f"States.ArrayContains({self.arg(xs)}, {self.arg(x)})")
+
+    def b_timestamp(self, x: ir.Expr) -> Val:
+        return self.val(x)
+
+
+class _NeedsDoc(NotExpressible):
+    def __init__(self) -> None:
+        super().__init__("a value from the state document where only the task result is visible")
+
+
+def _builtin_name(name: str) -> str:
+    if name.startswith("m_"):
+        return f"str.{name[2:]}() of a computed value"
+    return {"json_dumps": "json.dumps()", "json_loads": "json.loads()", "concat_lists": "`[*a, *b]`",
+            "setitem": "`d[k] = v`", "check_unpack": "tuple unpacking", "isinstance": "isinstance() as a value",
+            "fnmatch": "fnmatch() as a value"}.get(name, f"{name}()")
+
+
+def const_arg(value: Any) -> str:
+    """A JSON constant as an intrinsic argument."""
+    if isinstance(value, str):
+        return intrinsic_string(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    return f"States.StringToJson({intrinsic_string(json.dumps(value, separators=(',', ':')), braces=True)})"
+
+
+def set_field(tmpl: dict[str, Any], key: str, v: Val) -> None:
+    """One field of a payload template (``key.$`` for paths and intrinsics)."""
+    if v.kind == "const":
+        if key.endswith(".$"):
+            raise NotExpressible(f"the dict key {key!r}")
+        tmpl[key] = v.value
+    elif v.kind == "tmpl":
+        tmpl[key] = v.value
+    else:
+        tmpl[key + ".$"] = v.value

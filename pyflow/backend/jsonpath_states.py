@@ -1,0 +1,755 @@
+"""Lower the simplified CFG to JSONPath-mode ASL: no Variables, locals in the state document.
+
+State-document layout: at every join point (loop heads, the states after an
+``if``) the document is ``{"<local>": value, ...}`` holding exactly the locals that
+are live there (``$.attempt``); parameters that are never reassigned are read from
+``$$.Execution.Input`` (or ``$`` in the first state) and not copied around.
+
+How each state keeps the document (JSONPath has no ``Assign``):
+
+- a Task sends ``Parameters`` built from the document and stores its result with
+  ``ResultPath: "$.x"`` (other locals untouched), ``ResultPath: null`` (result
+  unused), or — when every live local is a function of the result alone or a
+  constant — a ``ResultSelector`` that becomes the whole new document;
+- a Pass (an assignment that could not be folded) rebuilds the document with
+  ``Parameters`` listing every live local;
+- assignments that ride on an edge into a state entered from one place only are
+  not materialized at all: they are substituted into that state's expressions
+  (a *pending* environment), like the JSONata target's folded ``Assign``;
+- only where that fails (a join, a Choice, a Task whose result must be combined with
+  other locals) a ``Pass`` is inserted: these are the extra states the JSONata
+  target does not need.
+
+A ``return`` is folded into the state before it (``ResultSelector``/``OutputPath``/
+``Parameters``/``Result``) where it can be; the execution's output is exactly the
+returned value. Python expressions without a faithful JSONPath translation raise
+PF130 (see ``jsonpath_expr``).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from pyflow import ir
+from pyflow.backend.jsonpath_choice import Conditions, as_rule
+from pyflow.backend.jsonpath_expr import SUGGEST, NotExpressible, PathEmitter, Val, const_arg, fold, set_field
+from pyflow.backend.names import clean, unique_names
+from pyflow.backend.types import Types, infer_var_types
+from pyflow.cfg import nodes_in_order, op, out_edges
+from pyflow.diagnostics import CompileError, Diagnostic, Span
+
+PENDING_OPS = (ir.TaskCall, ir.Wait, ir.Raise, ir.Return, ir.Assign)
+TEMP = "pf_"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to a state by internal id, resolved to its name at the end."""
+
+    id: str
+
+
+def simul(seq: list[tuple[str, ir.Expr]], env0: dict[str, ir.Expr]) -> dict[str, ir.Expr]:
+    env = dict(env0)
+    for x, e in seq:
+        env[x] = ir.substitute(e, env)
+    return env
+
+
+def lower_jsonpath(lowered: Any, options: dict[str, Any]) -> dict[str, Any]:
+    lw = JsonPathLowering(lowered)
+    start, states = lw.lower()
+    definition: dict[str, Any] = {}
+    if isinstance(options.get("comment"), str):
+        definition["Comment"] = options["comment"]
+    definition["QueryLanguage"] = "JSONPath"
+    definition["StartAt"] = start
+    definition["States"] = states
+    if isinstance(options.get("timeout"), int):
+        definition["TimeoutSeconds"] = options["timeout"]
+    return definition
+
+
+class JsonPathLowering:
+    def __init__(self, lowered: Any) -> None:
+        self.g: nx.MultiDiGraph = lowered.graph
+        self.entry: int = lowered.entry
+        self.tasks = lowered.tasks
+        self.input_types: dict[str, str] = dict(lowered.var_types)
+        self.diags: list[Diagnostic] = []
+        self.temp_counter = 0
+
+    # ================================================================== diagnostics
+    def fail(self, what: str, span: Span | None) -> None:
+        msg = f"{what} cannot be expressed faithfully in JSONPath"
+        if not any(d.message == msg and d.span == span for d in self.diags):
+            self.diags.append(Diagnostic("PF130", msg, span, help=SUGGEST))
+
+    def fresh(self, hint: str) -> str:
+        self.temp_counter += 1
+        return f"{TEMP}{hint}{self.temp_counter}"
+
+    # ================================================================== preparation
+    def check_ops(self) -> None:
+        for n in self.g.nodes:
+            o = op(self.g, n)
+            if isinstance(o, (ir.Entry, ir.TaskCall, ir.Assign, ir.Wait, ir.Choice, ir.Raise, ir.Return,
+                              ir.Custom, ir.Nop)):
+                if isinstance(o, ir.TaskCall) and getattr(o, "kind", "lambda") != "lambda":
+                    self.fail(f"a {o.kind} call (nested workflows, activities, callbacks are not in the JSONPath "
+                              "target yet)", o.span)
+                if isinstance(o, ir.Raise) and getattr(o, "dynamic", None) is not None:
+                    self.fail("a re-raise of a caught error (try/except is not in the JSONPath target yet)", o.span)
+            else:
+                self.fail(f"`{type(o).__name__}` (parallel, map and try/except are not in the JSONPath target yet)",
+                          o.span)
+            for _, _, k in self.g.out_edges(n, keys=True):
+                if k.startswith("c"):
+                    self.fail("try/except (Catch is not in the JSONPath target yet)", o.span)
+                    break
+
+    def map_exprs(self, fn) -> None:
+        for n in self.g.nodes:
+            o = op(self.g, n)
+            if isinstance(o, ir.TaskCall):
+                o.args = {k: fn(v) for k, v in o.args.items()}
+            elif isinstance(o, ir.Assign):
+                o.value = fn(o.value)
+            elif isinstance(o, ir.Wait):
+                o.seconds = fn(o.seconds) if o.seconds is not None else None
+                o.timestamp = fn(o.timestamp) if o.timestamp is not None else None
+            elif isinstance(o, ir.Choice):
+                o.tests = [fn(t) for t in o.tests]
+            elif isinstance(o, ir.Raise):
+                o.cause = fn(o.cause)
+            elif isinstance(o, ir.Return):
+                o.value = fn(o.value)
+        for _, _, d in self.g.edges(data=True):
+            if d.get("assigns"):
+                d["assigns"] = [(x, fn(e)) for x, e in d["assigns"]]
+
+    def prepare(self) -> None:
+        self.map_exprs(fold)
+        # parameters with defaults: one Pass merges the defaults under the input; they are then locals
+        self.defaults: dict[str, Any] = {}
+        default_types: dict[str, str] = {}
+
+        def find(e: ir.Expr) -> ir.Expr:
+            for node in ir.walk(e):
+                if isinstance(node, ir.Input) and node.default is not None:
+                    if not isinstance(node.default, ir.Const):
+                        raise NotExpressible("a computed parameter default")
+                    self.defaults[node.name] = node.default.value
+                    default_types[node.name] = Types({}, "any", self.input_types).of(node)
+            return e
+
+        def replace(e: ir.Expr) -> ir.Expr:
+            env = {n.name: ir.Var(n.name) for n in ir.walk(e) if isinstance(n, ir.Input) and n.default is not None}
+            return _replace_inputs(e, env) if env else e
+
+        try:
+            self.map_exprs(find)
+        except NotExpressible as exc:
+            self.fail(exc.what, None)
+        self.map_exprs(replace)
+        self.var_types = infer_var_types(self._assignments(), self.input_types)
+        self.var_types.update(default_types)
+
+    def _assignments(self) -> list[tuple[str, ir.Expr, str | None]]:
+        out: list[tuple[str, ir.Expr, str | None]] = []
+        for n in self.g.nodes:
+            o = op(self.g, n)
+            result = self.tasks[o.task].returns if isinstance(o, ir.TaskCall) and o.task in self.tasks else None
+            target = getattr(o, "target", None)
+            if isinstance(o, (ir.TaskCall, ir.Custom)) and target:
+                out.append((target, ir.TaskResult(), result))
+            elif isinstance(o, ir.Assign):
+                out.append((o.target, o.value, None))
+            for _, _, d in self.g.out_edges(n, data=True):
+                for x, e in d.get("assigns", []):
+                    out.append((x, e, result))
+        return out
+
+    def types(self, result: str = "any") -> Types:
+        return Types(self.var_types, result, self.input_types)
+
+    # ------------------------------------------------------------------ choice rules and wait paths
+    def prepare_tests(self) -> None:
+        """Translate every Choice test to a rule; operands that are not paths become fields
+        computed before the Choice (or right where their one source variable is set)."""
+        self.rules: dict[int, list[Any]] = {}
+        placements: list[tuple[int, str, ir.Expr]] = []
+        for n in list(self.g.nodes):
+            o = op(self.g, n)
+            base = "$" if self.is_plain_first(n) else "$$.Execution.Input"
+            em = PathEmitter(self.types(), input_base=base)
+
+            def mat(e: ir.Expr, t: str, n: int = n) -> str:
+                for m, name, x in placements:
+                    if x == e and (m == n or not ir.free_vars(e)):
+                        return "$." + name
+                name = self.fresh("t")
+                self.var_types[name] = t if t != "any" else "any"
+                if isinstance(e, ir.Builtin) and e.name == "pf_json":
+                    self.var_types[name] = "str"
+                placements.append((n, name, e))
+                return "$." + name
+
+            if isinstance(o, ir.Choice):
+                conds = Conditions(em, mat)
+                rules = []
+                for test in o.tests:
+                    try:
+                        rules.append(conds.rule(test))
+                    except NotExpressible as exc:
+                        self.fail(exc.what, o.span)
+                        rules.append(False)
+                self.rules[n] = rules
+            elif isinstance(o, ir.Wait):
+                for attr in ("seconds", "timestamp"):
+                    e = getattr(o, attr)
+                    if e is None:
+                        continue
+                    if isinstance(e, ir.Const):
+                        if attr == "seconds" and not (isinstance(e.value, int) and not isinstance(e.value, bool)
+                                                      and e.value >= 0):
+                            self.fail("a wait of a non-integer number of seconds", o.span)
+                        continue
+                    if attr == "seconds" and self.types().of(e) not in ("int", "any"):
+                        self.fail("a wait of a non-integer number of seconds", o.span)
+                        continue
+                    if em.path(e) is None:
+                        try:
+                            em.val(e)
+                        except NotExpressible as exc:
+                            self.fail(exc.what, o.span)
+                            continue
+                        name = mat(e, "int" if attr == "seconds" else "str")
+                        setattr(o, attr, ir.Var(name[2:]))
+        sites = self.def_sites()
+        for n, name, e in placements:
+            fv = ir.free_vars(e)
+            if not fv and ir.is_pure(e):  # depends on the input only: computed once, at the start
+                self.place_at_site(("input", None), "", name, e)
+                continue
+            if len(fv) == 1 and len(sites.get(next(iter(fv)), [])) == 1:
+                self.place_at_site(sites[next(iter(fv))][0], next(iter(fv)), name, e)
+                continue
+            for u, _, k in list(self.g.in_edges(n, keys=True)):
+                d = self.g.edges[u, n, k]
+                d["assigns"] = list(d.get("assigns", [])) + [(name, e)]
+
+    def def_sites(self) -> dict[str, list[tuple]]:
+        sites: dict[str, list[tuple]] = {}
+        for n in self.g.nodes:
+            o = op(self.g, n)
+            target = getattr(o, "target", None)
+            if isinstance(o, (ir.TaskCall, ir.Assign, ir.Custom)) and target:
+                sites.setdefault(target, []).append(("node", n))
+            for u, v, k, d in self.g.out_edges(n, keys=True, data=True):
+                for x, _ in d.get("assigns", []):
+                    sites.setdefault(x, []).append(("edge", (u, v, k)))
+        for name in self.defaults:
+            sites.setdefault(name, []).append(("input", None))
+        return sites
+
+    def place_at_site(self, site: tuple, var: str, name: str, e: ir.Expr) -> None:
+        kind, where = site
+        if kind == "edge":
+            u, v, k = where
+            d = self.g.edges[u, v, k]
+            seq = list(d.get("assigns", []))
+            i = max(j for j, (x, _) in enumerate(seq) if x == var)
+            seq.insert(i + 1, (name, e))
+            d["assigns"] = seq
+        elif kind == "node":
+            for u, v, k in list(self.g.out_edges(where, keys=True)):
+                d = self.g.edges[u, v, k]
+                d["assigns"] = [(name, e)] + list(d.get("assigns", []))
+        else:  # a parameter with a default: computed by the first state
+            (_, first, k, _), = out_edges(self.g, self.entry)
+            d = self.g.edges[self.entry, first, k]
+            d["assigns"] = list(d.get("assigns", [])) + [(name, e)]
+
+    def is_plain_first(self, n: int) -> bool:
+        """Is ``n`` entered with the execution input (merged with defaults) as its document?"""
+        (_, first, _, d), = out_edges(self.g, self.entry)
+        if n != first or self.g.in_degree(n) != 1:
+            return False
+        return not d.get("assigns") or isinstance(op(self.g, n), (ir.TaskCall, ir.Raise, ir.Return, ir.Assign))
+
+    # ------------------------------------------------------------------ liveness / definite assignment
+    def uses(self, n: int) -> set[str]:
+        o = op(self.g, n)
+        exprs: list[ir.Expr] = []
+        if isinstance(o, ir.TaskCall):
+            exprs = list(o.args.values())
+        elif isinstance(o, ir.Assign):
+            exprs = [o.value]
+        elif isinstance(o, ir.Wait):
+            exprs = [x for x in (o.seconds, o.timestamp) if x is not None]
+        elif isinstance(o, ir.Choice):
+            exprs = list(o.tests)
+            out: set[str] = set()
+            for e in exprs:
+                out |= ir.free_vars(e)
+            return out | self.rule_fields(n)
+        elif isinstance(o, ir.Raise):
+            exprs = [o.cause]
+        elif isinstance(o, ir.Return):
+            exprs = [o.value]
+        out = set()
+        for e in exprs:
+            out |= ir.free_vars(e)
+        return out
+
+    def rule_fields(self, n: int) -> set[str]:
+        """Materialized fields a Choice's rules read."""
+        text = json.dumps([as_rule(r) for r in self.rules.get(n, [])])
+        return {name for name in self.var_types if name.startswith(TEMP) and f'"$.{name}"' in text}
+
+    def defs(self, n: int) -> set[str]:
+        o = op(self.g, n)
+        target = getattr(o, "target", None)
+        if isinstance(o, (ir.TaskCall, ir.Assign, ir.Custom)) and target:
+            return {target}
+        return set()
+
+    def liveness(self) -> None:
+        nodes = list(self.g.nodes)
+        self.live: dict[int, set[str]] = {n: set() for n in nodes}
+        uses = {n: self.uses(n) for n in nodes}
+        defs = {n: self.defs(n) for n in nodes}
+        changed = True
+        while changed:
+            changed = False
+            for n in reversed(nodes):
+                out: set[str] = set()
+                for _, v, _, d in out_edges(self.g, n):
+                    live = set(self.live[v])
+                    for x, e in reversed(d.get("assigns", [])):
+                        live.discard(x)
+                        live |= ir.free_vars(e)
+                    out |= live
+                new = uses[n] | (out - defs[n])
+                if new != self.live[n]:
+                    self.live[n] = new
+                    changed = True
+        # definitely assigned at each node's entry
+        everything = set(self.var_types) | set(self.defaults)
+        self.assigned: dict[int, set[str]] = {n: set(everything) for n in nodes}
+        self.assigned[self.entry] = set(self.defaults)
+        changed = True
+        order = list(nodes_in_order(self.g, self.entry))
+        while changed:
+            changed = False
+            for n in order:
+                if n == self.entry:
+                    continue
+                ins = [self.edge_assigned(u, d) for u, _, d in self.g.in_edges(n, data=True)]
+                new = set.intersection(*ins) if ins else set()
+                if new != self.assigned[n]:
+                    self.assigned[n] = new
+                    changed = True
+
+    def edge_assigned(self, u: int, d: dict) -> set[str]:
+        return self.assigned[u] | self.defs(u) | {x for x, _ in d.get("assigns", [])}
+
+    # ================================================================== lowering
+    def lower(self) -> tuple[str, dict[str, dict[str, Any]]]:
+        self.check_ops()
+        if self.diags:
+            raise CompileError(self.diags)
+        self.prepare()
+        self.prepare_tests()
+        self.liveness()
+        g = self.g
+        self.states: dict[str, dict[str, Any]] = {}
+        self.order: list[str] = []
+        self.wanted: list[tuple[str, str, int]] = []
+        self.pending: dict[int, dict[str, ir.Expr]] = {}
+        self.folded: set[int] = set()
+        (_, first, k0, entry_data) = out_edges(g, self.entry)[0]
+        start: Ref
+        if self.defaults:
+            merged = const_arg(self.defaults)
+            self.add("defaults", "Defaults", 0, {
+                "Type": "Pass", "Comment": "parameters with defaults: the input's fields override them",
+                "Parameters": {"input.$": f"States.JsonMerge({merged}, $, false)"},
+                "OutputPath": "$.input", "Next": None})
+            start = Ref("defaults")
+        entry_env = simul(list(entry_data.get("assigns", [])), {})
+        start_ref = self.edge_to(("entry", self.entry), first, entry_env, self.entry, entry_data)
+        if self.defaults:
+            self.states["defaults"]["Next"] = start_ref
+        else:
+            start = start_ref
+        for n in nodes_in_order(g, self.entry):
+            if n == self.entry or n in self.folded:
+                continue
+            try:
+                self.state(n)
+            except NotExpressible as exc:
+                self.fail(exc.what, op(g, n).span)
+                self.add(f"n{n}", "Error", 0, {"Type": "Succeed"})
+        if self.diags:
+            raise CompileError(self.diags)
+        names = unique_names(self.wanted)
+        out: dict[str, dict[str, Any]] = {}
+        for sid in self.order:
+            out[names[sid]] = _resolve(self.states[sid], names)
+        return names[start.id], out
+
+    def add(self, sid: str, base: str, line: int, st: dict[str, Any]) -> str:
+        if sid not in self.states:
+            self.order.append(sid)
+            self.wanted.append((sid, clean(base), line))
+        self.states[sid] = st
+        return sid
+
+    def base_name(self, n: int) -> str:
+        o = op(self.g, n)
+        if isinstance(o, ir.TaskCall):
+            base = o.task
+        elif isinstance(o, ir.Choice):
+            base = {"while": "While", "for": "For"}.get(o.kind, "If")
+        elif isinstance(o, ir.Wait):
+            base = "Wait"
+        elif isinstance(o, ir.Raise):
+            base = o.error.rsplit(".", 1)[-1]
+        elif isinstance(o, ir.Return):
+            base = "Return"
+        elif isinstance(o, ir.Assign):
+            base = f"Set_{o.target}"
+        elif isinstance(o, ir.Custom):
+            base = str(o.state.get("Comment") or f"Custom_{o.state.get('Type', 'State')}")
+        else:
+            base = "Spin"
+        return getattr(o, "name_prefix", "") + base
+
+    def line(self, n: int) -> int:
+        o = op(self.g, n)
+        return o.span.line if o.span else 0
+
+    def emitter(self, n: int, result: str | None = None, result_type: str = "any", doc: bool = True) -> PathEmitter:
+        base = "$" if self.is_plain_first(n) and not self.defaults else "$$.Execution.Input"
+        if self.is_plain_first(n) and self.defaults:
+            base = "$"
+        return PathEmitter(self.types(result_type), result=result, input_base=base, doc=doc)
+
+    # ------------------------------------------------------------------ edges
+    def accepts_pending(self, v: int, env: dict[str, ir.Expr]) -> bool:
+        o = op(self.g, v)
+        if self.g.in_degree(v) != 1 or not isinstance(o, PENDING_OPS):
+            return False
+        if isinstance(o, ir.Wait):
+            em = self.emitter(v)
+            for e in (o.seconds, o.timestamp):
+                if e is not None:
+                    s = ir.substitute(e, env)
+                    if not isinstance(s, ir.Const) and em.path(s) is None:
+                        return False
+        return True
+
+    def needed(self, v: int, env: dict[str, ir.Expr]) -> tuple[dict[str, ir.Expr], dict[str, ir.Expr]]:
+        """(every live local at ``v`` -> its value, the changed ones and dead ones that may fail)."""
+        live = sorted(self.live[v], key=self.var_key)
+        need = {x: env.get(x, ir.Var(x)) for x in live}
+        changed = {x: e for x, e in need.items() if e != ir.Var(x)}
+        for x, e in env.items():
+            if x not in need and ir.may_fail(e) and e != ir.Var(x):
+                changed[x] = e
+                need[x] = e
+        return need, changed
+
+    def var_key(self, x: str) -> tuple[int, str]:
+        return (1 if x.startswith(TEMP) else 0, x)
+
+    def edge_to(self, src: tuple, v: int, env: dict[str, ir.Expr], u: int, d: dict) -> Ref:
+        """Make the document right for ``v`` after a state that changes nothing itself
+        (Wait, Choice rule, entry): push the environment on, or insert a Pass."""
+        env = {x: e for x, e in env.items() if e != ir.Var(x)}
+        need, changed = self.needed(v, env)
+        if not changed:
+            return Ref(f"n{v}")
+        if self.accepts_pending(v, env):
+            self.pending[v] = dict(env)
+            return Ref(f"n{v}")
+        return self.materialize(src, v, need, u, d)
+
+    def materialize(self, src: tuple, v: int, need: dict[str, ir.Expr], u: int, d: dict,
+                    result: str | None = None) -> Ref:
+        """A Pass that rebuilds the document: every live local of ``v``."""
+        em = PathEmitter(self.types(), result=result, input_base="$" if u == self.entry else "$$.Execution.Input")
+        self.check_copies(need, u, d, v)
+        params: dict[str, Any] = {}
+        for x, e in need.items():
+            set_field(params, x, em.val(e))
+        changed = [x for x, e in need.items() if e != ir.Var(x)]
+        sid = f"m{src[0]}{src[1]}_{v}"
+        line = self.line(v) if u == self.entry else self.line(u)
+        base = "Start" if u == self.entry else "Set_" + "_".join(x for x in changed if not x.startswith(TEMP))
+        if base == "Set_":
+            base = "Prepare_" + self.base_name(v)
+        self.add(sid, base, line, {"Type": "Pass", "Parameters": params, "Next": Ref(f"n{v}")})
+        return Ref(sid)
+
+    def check_copies(self, need: dict[str, ir.Expr], u: int, d: dict, v: int) -> None:
+        defined = self.edge_assigned(u, d) if u in self.assigned else set()
+        for x, e in need.items():
+            if e == ir.Var(x) and x not in defined and not x.startswith(TEMP):
+                raise NotExpressible(f"carrying `{x}`, which may be unassigned here, in the state document")
+
+    # ------------------------------------------------------------------ states
+    def state(self, n: int) -> None:
+        o = op(self.g, n)
+        P = self.pending.get(n, {})
+        sid = f"n{n}"
+        if isinstance(o, ir.TaskCall):
+            self.task(n, o, P)
+        elif isinstance(o, ir.Choice):
+            self.choice(n, o)
+        elif isinstance(o, ir.Wait):
+            em = self.emitter(n)
+            st: dict[str, Any] = {"Type": "Wait"}
+            for attr, field in (("seconds", "Seconds"), ("timestamp", "Timestamp")):
+                e = getattr(o, attr)
+                if e is None:
+                    continue
+                e = ir.substitute(e, P)
+                if isinstance(e, ir.Const):
+                    st[field] = e.value
+                else:
+                    p = em.path(e)
+                    if p is None:
+                        raise NotExpressible("a computed wait")
+                    st[field + "Path"] = p
+            (_, v, k, d), = out_edges(self.g, n)
+            st["Next"] = None
+            self.add(sid, self.base_name(n), self.line(n), st)
+            st["Next"] = self.edge_to(("n", n), v, simul(list(d.get("assigns", [])), P), n, d)
+        elif isinstance(o, ir.Assign):
+            self.assign(n, o, P)
+        elif isinstance(o, ir.Raise):
+            em = self.emitter(n)
+            st = {"Type": "Fail", "Error": o.error}
+            cause = ir.substitute(o.cause, P)
+            if isinstance(cause, ir.Builtin) and cause.name == "str":
+                cause = ir.Builtin("str", cause.args)
+            val = em.val(cause)
+            if val.kind == "const":
+                if val.value != "":
+                    st["Cause"] = str(val.value)
+            elif val.kind in ("path", "intr"):
+                st["CausePath"] = val.value
+            else:
+                raise NotExpressible("a dict as an error message")
+            self.add(sid, self.base_name(n), self.line(n), st)
+        elif isinstance(o, ir.Return):
+            st = self.output_pass(self.emitter(n), ir.substitute(o.value, P))
+            self.add(sid, self.base_name(n), self.line(n), st)
+        elif isinstance(o, ir.Custom):
+            st = dict(o.state)
+            if o.target and "ResultPath" not in st:
+                st["ResultPath"] = f"$.{o.target}"
+            elif st.get("Type") in ("Task", "Parallel", "Map") and "ResultPath" not in st:
+                st["ResultPath"] = None
+            for key in ("Next", "End"):
+                st.pop(key, None)
+            edges = out_edges(self.g, n)
+            self.add(sid, self.base_name(n), self.line(n), st)
+            if not edges:
+                st["End"] = True
+            else:
+                (_, v, k, d), = edges
+                st["Next"] = self.edge_to(("n", n), v, simul(list(d.get("assigns", [])), P), n, d)
+        else:  # a Nop that spins on itself
+            (_, v, k, d), = out_edges(self.g, n)
+            self.add(sid, self.base_name(n), self.line(n), {"Type": "Pass", "Next": Ref(f"n{v}")})
+
+    def output_pass(self, em: PathEmitter, value: ir.Expr) -> dict[str, Any]:
+        st: dict[str, Any] = {"Type": "Pass"}
+        st.update(self.output_fields(em, value))
+        st["End"] = True
+        return st
+
+    def output_fields(self, em: PathEmitter, value: ir.Expr) -> dict[str, Any]:
+        """Fields of a Pass whose output is ``value`` (built from the document)."""
+        v = em.val(value)
+        if v.kind == "const":
+            if v.value is None:
+                return {"Parameters": {"return": None}, "OutputPath": "$.return"}
+            return {"Result": v.value}
+        if v.kind == "path":
+            return {"OutputPath": v.value}
+        if v.kind == "tmpl":
+            return {"Parameters": v.value}
+        return {"Parameters": {"return.$": v.value}, "OutputPath": "$.return"}
+
+    def assign(self, n: int, o: ir.Assign, P: dict[str, ir.Expr]) -> None:
+        sid = f"n{n}"
+        (_, v, k, d), = out_edges(self.g, n)
+        env = simul([(o.target, o.value)] + list(d.get("assigns", [])), P)
+        em = self.emitter(n)
+        vo = op(self.g, v)
+        if isinstance(vo, ir.Return) and self.g.in_degree(v) == 1:
+            self.folded.add(v)
+            st = self.output_pass(em, ir.substitute(vo.value, env))
+            self.add(sid, self.base_name(n), self.line(n), st)
+            return
+        need, changed = self.needed(v, {x: e for x, e in env.items() if e != ir.Var(x)})
+        st: dict[str, Any] = {"Type": "Pass"}
+        if len(changed) == 1 and isinstance(next(iter(changed.values())), ir.Const):
+            x, e = next(iter(changed.items()))
+            st.update({"Result": e.value, "ResultPath": f"$.{x}"})  # type: ignore[union-attr]
+        elif changed:
+            self.check_copies(need, n, d, v)
+            params: dict[str, Any] = {}
+            for x, e in need.items():
+                set_field(params, x, em.val(e))
+            st["Parameters"] = params
+        st["Next"] = Ref(f"n{v}")
+        self.add(sid, self.base_name(n), self.line(n), st)
+
+    def task(self, n: int, o: ir.TaskCall, P: dict[str, ir.Expr]) -> None:
+        sid = f"n{n}"
+        meta = self.tasks[o.task]
+        em = self.emitter(n)
+        st: dict[str, Any] = {"Type": "Task", "Resource": "${" + o.task + "}"}
+        params: dict[str, Any] = {}
+        for name, arg in o.args.items():
+            set_field(params, name, em.val(ir.substitute(arg, P)))
+        st["Parameters"] = params
+        opts = meta.options
+        if isinstance(opts.get("timeout"), int):
+            st["TimeoutSeconds"] = opts["timeout"]
+        if isinstance(opts.get("heartbeat"), int):
+            st["HeartbeatSeconds"] = opts["heartbeat"]
+        from pyflow.backend.jsonata_states import retriers
+
+        retry = retriers(opts)
+        self.add(sid, self.base_name(n), self.line(n), st)
+        edges = out_edges(self.g, n)
+        if not edges:
+            st["End"] = True
+            return
+        (_, v, k, d), = edges
+        base = dict(P)
+        if o.target:
+            base[o.target] = ir.TaskResult()
+        env = {x: e for x, e in simul(list(d.get("assigns", [])), base).items() if e != ir.Var(x)}
+        rtype = meta.returns
+        selector_em = PathEmitter(self.types(rtype), result="$", doc=False)
+        vo = op(self.g, v)
+        tail: dict[str, Any] = {}
+        if isinstance(vo, ir.Return) and self.g.in_degree(v) == 1:
+            value = ir.substitute(vo.value, env)
+            fields = self.fold_return(value, selector_em, em)
+            if fields is not None:
+                self.folded.add(v)
+                tail.update(fields)
+                tail["End"] = True
+        if not tail:
+            need, changed = self.needed(v, env)
+            uses_result = any(isinstance(x, ir.TaskResult) for e in changed.values() for x in ir.walk(e))
+            if not changed:
+                tail = {"ResultPath": None, "Next": Ref(f"n{v}")}
+            elif len(changed) == 1 and isinstance(next(iter(changed.values())), ir.TaskResult):
+                tail = {"ResultPath": f"$.{next(iter(changed))}", "Next": Ref(f"n{v}")}
+            elif self.selectable(need, selector_em):
+                sel: dict[str, Any] = {}
+                for x, e in need.items():
+                    set_field(sel, x, selector_em.val(e))
+                tail = {"ResultSelector": sel, "Next": Ref(f"n{v}")}
+            else:
+                keep_old = any(o.target in ir.free_vars(e) for e in changed.values()) if o.target else True
+                field = o.target if o.target and not keep_old else self.fresh("result")
+                if field.startswith(TEMP):
+                    self.var_types[field] = rtype
+                stored = {x: ir.substitute(e, {ir.RESULT: ir.Var(field)}) for x, e in changed.items()}
+                tail = {"ResultPath": f"$.{field}" if uses_result else None}
+                if self.accepts_pending(v, stored) and all(
+                        not (x not in self.live[v] and ir.may_fail(e)) for x, e in changed.items()):
+                    self.pending[v] = stored
+                    tail["Next"] = Ref(f"n{v}")
+                else:
+                    need2 = {x: stored.get(x, e) for x, e in need.items()}
+                    tail["Next"] = self.materialize(("n", n), v, need2, n, d)
+        if retry:
+            tail["Retry"] = retry
+        st.update(tail)
+        for key in ("Next", "End"):
+            if key in st:
+                st[key] = st.pop(key)
+
+    def selectable(self, need: dict[str, ir.Expr], em: PathEmitter) -> bool:
+        if not need:
+            return False
+        for e in need.values():
+            if any(isinstance(x, (ir.Var, ir.Input, ir.Context)) for x in ir.walk(e)):
+                return False
+            try:
+                em.val(e)
+            except NotExpressible:
+                return False
+        return True
+
+    def fold_return(self, value: ir.Expr, sel: PathEmitter, em: PathEmitter) -> dict[str, Any] | None:
+        """A Task's fields that make its output the returned value, if one state can."""
+        if isinstance(value, ir.TaskResult):
+            return {}
+        if not any(isinstance(x, (ir.Var, ir.Input, ir.Context)) for x in ir.walk(value)):
+            try:
+                v = sel.val(value)
+            except NotExpressible:
+                v = None
+            if v is not None:
+                if v.kind == "path":
+                    return {"OutputPath": v.value}
+                if v.kind == "tmpl":
+                    return {"ResultSelector": v.value}
+                if v.kind == "const" and isinstance(v.value, dict) and v.value:
+                    return {"ResultSelector": v.value}
+                out: dict[str, Any] = {}
+                set_field(out, "return", v)
+                return {"ResultSelector": out, "OutputPath": "$.return"}
+        if not any(isinstance(x, ir.TaskResult) for x in ir.walk(value)):
+            p = em.path(value)
+            if p is not None and not p.startswith("$$"):
+                return {"ResultPath": None, "OutputPath": p}
+        return None
+
+    def choice(self, n: int, o: ir.Choice) -> None:
+        sid = f"n{n}"
+        st: dict[str, Any] = {"Type": "Choice", "Choices": []}
+        self.add(sid, self.base_name(n), self.line(n), st)
+        edges = {k: (v, d) for _, v, k, d in out_edges(self.g, n)}
+        for i, rule in enumerate(self.rules[n]):
+            v, d = edges[f"r{i}"]
+            target = self.edge_to(("r", f"{n}_{i}"), v, simul(list(d.get("assigns", [])), {}), n, d)
+            st["Choices"].append({**as_rule(rule), "Next": target})
+        if "default" in edges:
+            v, d = edges["default"]
+            st["Default"] = self.edge_to(("d", n), v, simul(list(d.get("assigns", [])), {}), n, d)
+
+
+def _replace_inputs(e: ir.Expr, env: dict[str, ir.Expr]) -> ir.Expr:
+    if isinstance(e, ir.Input) and e.name in env and e.default is not None:
+        return env[e.name]
+    kids = [_replace_inputs(k, env) for k in ir.children(e)]
+    from pyflow.backend.jsonpath_expr import _rebuild
+
+    return _rebuild(e, kids) if kids else e
+
+
+def _resolve(st: Any, names: dict[str, str]) -> Any:
+    if isinstance(st, Ref):
+        return names[st.id]
+    if isinstance(st, dict):
+        return {k: _resolve(v, names) for k, v in st.items()}
+    if isinstance(st, list):
+        return [_resolve(v, names) for v in st]
+    return st

@@ -1,0 +1,149 @@
+"""Workflows that exercise the JSONPath target: every typed Choice operator, guarded
+rules for unknown types, truthiness, str building, int sums, loops over lists, waits."""
+from fnmatch import fnmatch
+
+import pyflow as pf
+from pyflow import task, workflow
+
+
+class Rejected(Exception):
+    pass
+
+
+@task
+def lookup(key: str) -> dict:
+    return {"key": key, "size": len(key), "tags": ["a", key], "ok": len(key) % 2 == 0, "none": None}
+
+
+@task
+def anything(value: object) -> object:
+    return value
+
+
+@workflow
+def operators(name: str, n: int, x: float, flag: bool, done: bool, other: str, m: int, when: str, later: str) -> list:
+    out = "start"
+    if name == "bob":
+        out = out + "|StringEquals"
+    if name != other:
+        out = out + "|StringEqualsPath"
+    if name < "m":
+        out = out + "|StringLessThan"
+    if name <= "m":
+        out = out + "|StringLessThanEquals"
+    if name > "m":
+        out = out + "|StringGreaterThan"
+    if name >= "m":
+        out = out + "|StringGreaterThanEquals"
+    if name < other:
+        out = out + "|StringLessThanPath"
+    if name <= other:
+        out = out + "|StringLessThanEqualsPath"
+    if name > other:
+        out = out + "|StringGreaterThanPath"
+    if name >= other:
+        out = out + "|StringGreaterThanEqualsPath"
+    if n == 3:
+        out = out + "|NumericEquals"
+    if n == m:
+        out = out + "|NumericEqualsPath"
+    if n < 3:
+        out = out + "|NumericLessThan"
+    if n <= 3:
+        out = out + "|NumericLessThanEquals"
+    if n > 3:
+        out = out + "|NumericGreaterThan"
+    if n >= 3:
+        out = out + "|NumericGreaterThanEquals"
+    if x < m:
+        out = out + "|NumericLessThanPath"
+    if x <= m:
+        out = out + "|NumericLessThanEqualsPath"
+    if x > m:
+        out = out + "|NumericGreaterThanPath"
+    if x >= m:
+        out = out + "|NumericGreaterThanEqualsPath"
+    if flag:
+        out = out + "|BooleanEquals"
+    if flag == done:
+        out = out + "|BooleanEqualsPath"
+    if fnmatch(name, "b*b"):
+        out = out + "|StringMatches"
+    if name.startswith("b") and not name.endswith("x"):
+        out = out + "|prefix"
+    if "o" in name:
+        out = out + "|substring"
+    if pf.timestamp(when) < pf.timestamp("2026-01-01T00:00:00Z"):
+        out = out + "|TimestampLessThan"
+    if pf.timestamp(when) <= pf.timestamp("2026-01-01T00:00:00Z"):
+        out = out + "|TimestampLessThanEquals"
+    if pf.timestamp(when) > pf.timestamp("2026-01-01T00:00:00Z"):
+        out = out + "|TimestampGreaterThan"
+    if pf.timestamp(when) >= pf.timestamp("2026-01-01T00:00:00Z"):
+        out = out + "|TimestampGreaterThanEquals"
+    if pf.timestamp(when) == pf.timestamp("2026-01-01T00:00:00Z"):
+        out = out + "|TimestampEquals"
+    if pf.timestamp(when) < pf.timestamp(later):
+        out = out + "|TimestampLessThanPath"
+    if pf.timestamp(when) <= pf.timestamp(later):
+        out = out + "|TimestampLessThanEqualsPath"
+    if pf.timestamp(when) > pf.timestamp(later):
+        out = out + "|TimestampGreaterThanPath"
+    if pf.timestamp(when) >= pf.timestamp(later):
+        out = out + "|TimestampGreaterThanEqualsPath"
+    if pf.timestamp(when) == pf.timestamp(later):
+        out = out + "|TimestampEqualsPath"
+    return [out, f"{name} is {n}", name + "!" + other]
+
+
+@workflow
+def unknown_types(key: str) -> dict:
+    info = lookup(key)
+    value = anything(info["size"])
+    result = {"info": info}
+    if value == 3:
+        result = {"info": info, "three": True}
+    if value is None:
+        result = {"none": True}
+    if isinstance(value, str) or isinstance(value, bool):
+        result = {"scalar": value}
+    if "tags" in info and "missing" not in info:
+        result = {"info": info, "tags": info["tags"]}
+    if info["ok"] == True:  # noqa: E712 - Python's True == 1 is kept
+        result = {"ok": info["ok"], "key": info["key"]}
+    if not info["none"] is None:
+        raise Rejected(f"{key} has a none")
+    return result
+
+
+@workflow
+def truthy(value: object, items: list, data: dict, text: str, count: int) -> list:
+    seen = "v"
+    if value:
+        seen = seen + "T"
+    if items:
+        seen = seen + "L"
+    if data:
+        seen = seen + "D"
+    if text:
+        seen = seen + "S"
+    if count:
+        seen = seen + "N"
+    if "k" in items:
+        seen = seen + "K"
+    return [seen, len(items)]
+
+
+@workflow
+def sums(xs: list, limit: int = 5, label: str = "total") -> dict:
+    total = 0
+    count = 0
+    for x in xs:
+        if x == "stop":
+            break
+        count = count + 1
+        if count > limit:
+            raise Rejected(f"more than {limit} items")
+        total = total + len(lookup(x)["tags"])
+    pf.wait(seconds=count)
+    return {"label": label, "total": total, "count": count, "last": count - 1}

@@ -1,0 +1,256 @@
+"""The JSONPath target: every example and differential program, compiled with
+``query_language="jsonpath"``, runs on moto's Step Functions interpreter (and on
+pyflow's local runner) with the same outcome as the native run — or is rejected
+with PF130 where JSONPath cannot keep Python's meaning (asserted per case)."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyflow.compiler import compile_file, compile_workflow
+from pyflow.diagnostics import CompileError
+from pyflow.runtime import invoke
+from tests.aslvalidator import validate_all
+from tests.differential.engines import Outcome, native
+from tests.differential.programs import basics, control
+from tests.differential.test_differential import CASES as DIFF_CASES
+from tests.jsonpath import programs
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def _load_example(stem: str) -> Any:
+    spec = importlib.util.spec_from_file_location(f"jp_example_{stem}", EXAMPLES / f"{stem}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+job_poller = _load_example("job_poller").job_poller
+
+# Programs JSONPath cannot express, each with the construct the diagnostic names.
+REJECTED = {
+    basics.arithmetic: "`-`",
+    basics.strings: "formatting a bool",
+    basics.collections: "`+` of lists",
+    basics.truthiness: "`+` of lists",
+    basics.task_values: "`+` of any and any",
+    control.loop_until: "Python's `%`",
+    control.for_loop: "`+` of lists",
+    control.nested: "`+` of lists",
+    control.ranges: "`+` of lists",
+}
+
+OWN_CASES = [
+    (job_poller, {"order": {"id": "o-1", "polls": 2}}),
+    (job_poller, {"order": {"id": "o", "polls": 1, "fail": True}}),
+    (job_poller, {}),
+    (programs.operators, {"name": "bob", "n": 3, "x": 2.5, "flag": True, "done": True, "other": "alice", "m": 3,
+                          "when": "2025-06-01T00:00:00Z", "later": "2025-06-01T00:00:00Z"}),
+    (programs.operators, {"name": "zed", "n": 7, "x": 9.5, "flag": False, "done": True, "other": "zz", "m": 1,
+                          "when": "2026-01-01T00:00:00Z", "later": "2027-01-01T00:00:00Z"}),
+    (programs.unknown_types, {"key": "abc"}),
+    (programs.unknown_types, {"key": "ab"}),
+    (programs.truthy, {"value": 0, "items": [], "data": {}, "text": "", "count": 0}),
+    (programs.truthy, {"value": {"a": 1}, "items": ["k"], "data": {"a": None}, "text": "t", "count": -1}),
+    (programs.truthy, {"value": "", "items": [0], "data": {}, "text": "", "count": 2}),
+    (programs.truthy, {"value": [], "items": [], "data": {}, "text": "", "count": 0}),
+    (programs.truthy, {"value": 0.0, "items": [], "data": {}, "text": "", "count": 0}),
+    (programs.truthy, {"value": None, "items": [], "data": {}, "text": "", "count": 0}),
+    (programs.truthy, {"value": False, "items": [], "data": {}, "text": "", "count": 0}),
+    (programs.truthy, {"value": True, "items": [], "data": {}, "text": "", "count": 0}),
+    (programs.sums, {"xs": ["a", "bb", "stop", "c"]}),
+    (programs.sums, {"xs": ["a", "bb"], "limit": 1, "label": "n"}),
+    (programs.sums, {"xs": []}),
+]
+
+CASES = list(DIFF_CASES) + OWN_CASES
+
+
+def _id(value: Any) -> str:
+    return getattr(value, "__name__", None) or json.dumps(value)[:40]
+
+
+def _compile(wf: Any) -> Any:
+    return compile_workflow(wf, query_language="jsonpath")
+
+
+# ------------------------------------------------------------------------------ engines
+@pytest.fixture(scope="module")
+def moto_runner():
+    pytest.importorskip("moto")
+    import logging
+
+    from benchmarks.runner_bench import MotoRunner, create_lambdas
+
+    logging.getLogger("moto").setLevel(logging.CRITICAL)
+    for name in ("AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        os.environ.setdefault(name, "us-east-1" if name == "AWS_DEFAULT_REGION" else "testing")
+    functions: dict[str, Any] = {}
+    with MotoRunner(functions) as runner:
+        runner.created = set()
+        runner.create_lambdas = create_lambdas
+        yield runner
+
+
+def run_moto(runner: Any, compiled: Any, execution_input: dict[str, Any]) -> Outcome:
+    tasks = compiled.task_functions()
+    text = compiled.json
+    for info in compiled.tasks:
+        fn = tasks[info.name]
+        runner.functions[info.name] = lambda payload, fn=fn: invoke(fn, payload)
+        text = text.replace("${" + info.name + "}", f"arn:aws:lambda:us-east-1:123456789012:function:{info.name}")
+    missing = [t.name for t in compiled.tasks if t.name not in runner.created]
+    if missing:
+        runner.create_lambdas(missing)
+        runner.created.update(missing)
+    result = runner.run(text, execution_input)
+    if result["status"] == "SUCCEEDED":
+        return Outcome(output=result["output"])
+    return Outcome(error=result["error"])
+
+
+def run_local(compiled: Any, execution_input: dict[str, Any]) -> Outcome:
+    local = pytest.importorskip("pyflow.local")
+    ex = local.run_definition(compiled.definition, execution_input, tasks=compiled.task_functions())
+    if ex.status == "SUCCEEDED":
+        return Outcome(output=ex.output)
+    return Outcome(error=ex.error)
+
+
+# ------------------------------------------------------------------------------ tests
+@pytest.mark.parametrize("wf,execution_input", CASES, ids=_id)
+def test_jsonpath_agrees_with_native(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:
+    if wf in REJECTED:
+        with pytest.raises(CompileError) as info:
+            _compile(wf)
+        codes = {d.code for d in info.value.diagnostics}
+        assert codes == {"PF130"}, info.value.render()
+        assert any(REJECTED[wf] in d.message for d in info.value.diagnostics), info.value.render()
+        assert all("jsonata" in d.help for d in info.value.diagnostics)
+        return
+    compiled = _compile(wf)
+    assert "Assign" not in compiled.json and "QueryLanguage\": \"JSONata" not in compiled.json
+    expected = native(wf, execution_input)
+    on_moto = run_moto(moto_runner, compiled, execution_input)
+    if expected.error in ("pyflow.MissingInput", "MissingInput") and on_moto.error == "Exception":
+        # moto deviation: a missing top-level field in Parameters fails the run as "Exception"
+        # (AWS: States.Runtime); the run fails as it must.
+        on_moto = Outcome(error="States.Runtime")
+    assert expected.agrees_with(on_moto), f"native={expected} moto={on_moto}"
+    on_local = run_local(compiled, execution_input)
+    assert expected.agrees_with(on_local), f"native={expected} local={on_local}"
+
+
+def _all_definitions() -> dict[str, dict[str, Any]]:
+    out = {}
+    seen = set()
+    for wf, _ in CASES:
+        if wf in REJECTED or wf in seen:
+            continue
+        seen.add(wf)
+        out[wf.__name__] = _compile(wf).definition
+    return out
+
+
+def test_every_definition_passes_asl_validator() -> None:
+    problems = validate_all(_all_definitions())
+    assert not problems, json.dumps(problems, indent=2)
+
+
+def test_no_variables_anywhere() -> None:
+    for name, definition in _all_definitions().items():
+        text = json.dumps(definition)
+        assert '"Assign"' not in text and "{%" not in text, name
+        assert definition["QueryLanguage"] == "JSONPath"
+
+
+def test_every_condition_operator_is_reachable() -> None:
+    """The seed's Condition list: each typed operator (and IsX / Not IsX) appears in some rule."""
+    used: set[str] = set()
+
+    def visit(rule: Any) -> None:
+        if isinstance(rule, dict):
+            for key, value in rule.items():
+                if key in ("And", "Or"):
+                    used.add(key)
+                    for r in value:
+                        visit(r)
+                elif key == "Not":
+                    used.add("Not")
+                    visit(value)
+                elif key not in ("Variable", "Next"):
+                    used.add(key)
+
+    for definition in _all_definitions().values():
+        for state in definition["States"].values():
+            for rule in state.get("Choices", []):
+                visit(rule)
+    kinds = ["String", "Numeric", "Timestamp"]
+    ops = ["Equals", "LessThan", "LessThanEquals", "GreaterThan", "GreaterThanEquals"]
+    wanted = {f"{k}{o}{p}" for k in kinds for o in ops for p in ("", "Path")}
+    wanted |= {"BooleanEquals", "BooleanEqualsPath", "StringMatches", "IsPresent", "IsNull", "IsString", "IsNumeric",
+               "IsBoolean", "IsTimestamp", "And", "Or", "Not"}
+    assert wanted <= used, sorted(wanted - used)
+
+
+def test_job_poller_states() -> None:
+    """7 states: JSONPath has no Assign, so `attempt = attempt + 1` needs one Pass per poll
+    (a Wait cannot compute and a Task's ResultSelector sees only the task result)."""
+    definition = compile_file(EXAMPLES / "job_poller.py", "job_poller", "jsonpath").definition
+    kinds = Counter(state["Type"] for state in definition["States"].values())
+    assert kinds == {"Task": 3, "Wait": 1, "Choice": 1, "Fail": 1, "Pass": 1}
+    assert definition["TimeoutSeconds"] == 300
+    fail = next(s for s in definition["States"].values() if s["Type"] == "Fail")
+    assert fail == {"Type": "Fail", "Error": "JobFailed", "Cause": "AWS Batch Job Failed"}
+
+
+def _example_targets() -> list[tuple[Path, str]]:
+    from pyflow.diagnostics import Reporter
+    from pyflow.frontend.modules import ModuleLoader
+
+    out = []
+    for path in sorted(EXAMPLES.glob("*.py")):
+        mod = ModuleLoader(Reporter()).load(path)
+        assert mod is not None
+        out += [(path, f.name) for f in mod.functions.values() if f.kind == "workflow"]
+    return sorted(out)
+
+
+@pytest.mark.parametrize("path,fn", _example_targets(), ids=lambda v: getattr(v, "name", v))
+def test_golden_jsonpath(path: Path, fn: str) -> None:
+    golden = path.with_name(f"{path.stem}.{fn}.jsonpath.asl.json")
+    try:
+        compiled = compile_file(path, fn, "jsonpath").json
+    except CompileError as exc:
+        assert {d.code for d in exc.diagnostics} == {"PF130"}, exc.render()
+        assert not golden.exists(), f"{golden.name} exists but the example no longer compiles to JSONPath"
+        return
+    if os.environ.get("PYFLOW_UPDATE_GOLDEN") == "1":
+        golden.write_text(compiled)
+    assert golden.exists(), f"missing golden file {golden.name} (review it, then commit)"
+    assert compiled == golden.read_text(), f"{golden.name} differs from the compiler's output"
+
+
+def test_unsupported_constructs_are_pf130_not_crashes(tmp_path: Path) -> None:
+    src = tmp_path / "wf.py"
+    src.write_text(
+        "from pyflow import task, workflow\n\n"
+        "@task\ndef t(x: int) -> int:\n    return x\n\n"
+        "@workflow\ndef wf(a: int, b: int) -> int:\n    c = t(a * b)\n    return c % 3\n")
+    with pytest.raises(CompileError) as info:
+        compile_file(src, "wf", "jsonpath")
+    messages = [d.message for d in info.value.diagnostics]
+    assert [d.code for d in info.value.diagnostics] == ["PF130", "PF130"], messages
+    assert "`*`" in messages[0] and "`%`" in messages[1]
