@@ -51,6 +51,8 @@ class CompiledWorkflow:
     activities: tuple[str, ...] = ()
     warnings: tuple[Any, ...] = ()  # pyflow.diagnostics.Diagnostic
     source: Path | None = None
+    # state name -> {"line": source line, "kind": IR op, "conditions": [Python text of each Choice rule]}
+    source_map: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def json(self) -> str:

@@ -109,6 +109,7 @@ def compile_file(path: Path, function: str, query_language: str | None = None,
         nested.append(compile_file(sig.module.path, sig.function, query_language, _stack + (key,)))
     activities = tuple(sorted(sig.name for sig in sigs if sig.kind == "activity"))
     return CompiledWorkflow(
+        source_map=dict(getattr(lowered, "source_map", {}) or {}),
         name=str(info.options.get("name") or info.name), definition=definition, query_language=lang,
         options=dict(info.options), tasks=tasks, nested=tuple(nested), activities=activities,
         warnings=tuple(reporter.warnings), source=mod.path,
@@ -146,7 +147,9 @@ def _lower_definition(lowered: Any, lang: str, options: dict[str, Any]) -> dict[
         if lower_jsonpath is None:
             raise CompileError([_usage_lang()])
         return lower_jsonpath(lowered, options)
-    start, states = JsonataLowering(lowered.graph, lowered.entry, tasks, input_types).lower()
+    lowering = JsonataLowering(lowered.graph, lowered.entry, tasks, input_types)
+    start, states = lowering.lower()
+    lowered.source_map = lowering.source_map
     definition: dict[str, Any] = {}
     if isinstance(options.get("comment"), str):
         definition["Comment"] = options["comment"]

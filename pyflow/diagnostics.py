@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     "PF118": "a fragment that calls itself (fragments are inlined; recursion has no end)",
     "PF119": "a fragment called inside an expression instead of in its own statement",
     "PF120": "the definition exceeds a Step Functions limit (names, size, history)",
+    "PF130": "a Python expression JSONPath cannot express faithfully; suggests the JSONata target",
 }
 
 # The help line shown when a diagnostic is reported without one of its own (DESIGN §4: every

@@ -252,6 +252,7 @@ class Branch(Op):
 
     test: Expr
     kind: str = "if"  # if / while / for
+    source: str = ""  # the Python text of the test, for pictures and traces
 
 
 @dataclass
@@ -260,6 +261,7 @@ class Choice(Op):
 
     tests: list[Expr] = field(default_factory=list)
     kind: str = "if"
+    sources: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -168,13 +168,15 @@ class Exit:
 
 class JsonataLowering:
     def __init__(self, g: nx.MultiDiGraph, entry: int, tasks: dict[str, TaskMeta], input_types: dict[str, str],
-                 taken: set[str] | None = None, var_types: dict[str, str] | None = None, top: bool = True) -> None:
+                 taken: set[str] | None = None, var_types: dict[str, str] | None = None, top: bool = True,
+                 source_map: dict[str, dict[str, Any]] | None = None) -> None:
         self.g = g
         self.entry = entry
         self.tasks = tasks
         self.input_types = input_types
         self.taken = taken if taken is not None else set()
         self.top = top
+        self.source_map: dict[str, dict[str, Any]] = source_map if source_map is not None else {}
         inferred = infer_var_types(self._assignments(), input_types)
         self.var_types = {**(var_types or {}), **inferred}
 
@@ -247,6 +249,12 @@ class JsonataLowering:
                                        "Next": self.names[first]}
         for n in state_nodes:
             states[self.names[n]] = self.built[n]
+            o = op(g, n)
+            entry: dict[str, Any] = {"line": self.line(n), "kind": type(o).__name__}
+            if isinstance(o, ir.Choice):
+                entry["conditions"] = list(o.sources) + (["else"] if any(
+                    r.get("Condition") == "{% true %}" for r in self.built[n]["Choices"][len(o.sources):]) else [])
+            self.source_map[self.names[n]] = entry
         return (self.start_name or self.names[first]), states
 
     def _can_carry_return(self, u: int, key: str, ret: ir.Return) -> bool:
@@ -447,7 +455,7 @@ class JsonataLowering:
 
     def nested(self, sub: ir.SubMachine) -> dict[str, Any]:
         inner = JsonataLowering(sub.graph, sub.entry, self.tasks, self.input_types, self.taken,
-                                var_types=self.var_types, top=False)
+                                var_types=self.var_types, top=False, source_map=self.source_map)
         start, states = inner.lower()
         return {"StartAt": start, "States": states}
 

@@ -66,6 +66,7 @@ class LoweredFunction:
     params: list[tuple[str, ir.Expr | None]]
     tasks: dict[str, TaskSignature]
     var_types: dict[str, str]
+    source_map: dict[str, dict[str, Any]] = field(default_factory=dict)  # filled by the backend
 
 
 ANNOTATION_TYPES = {
@@ -134,6 +135,10 @@ class FunctionLowerer(StructuredLowering):
 
     def span(self, node: cst.CSTNode) -> Span:
         return self.mod.span(node)
+
+    def source_of(self, node: cst.CSTNode) -> str:
+        """The Python text of ``node`` on one line (for Choice labels in pictures)."""
+        return " ".join(cst.Module([]).code_for_node(node).split())
 
     def error(self, code: str, message: str, node: cst.CSTNode | None, help: str = "") -> None:
         self.reporter.error(code, message, self.span(node) if node is not None else None, help)
@@ -546,7 +551,7 @@ class FunctionLowerer(StructuredLowering):
     def if_stmt(self, stmt: cst.If, frontier: Frontier) -> Frontier:
         test = self.condition(stmt.test)
         frontier = self.flush(frontier)
-        branch = self.new(ir.Branch(test, "if", span=self.span(stmt.test)))
+        branch = self.new(ir.Branch(test, "if", span=self.span(stmt.test), source=self.source_of(stmt.test)))
         self.connect(frontier, branch)
         out = self.block(self._body(stmt.body), [(branch, "T")])
         if stmt.orelse is None:
@@ -567,7 +572,7 @@ class FunctionLowerer(StructuredLowering):
         else:
             test = self.condition(stmt.test)
             entry = self.flush([(head, "next")])
-            branch = self.new(ir.Branch(test, "while", span=self.span(stmt.test)))
+            branch = self.new(ir.Branch(test, "while", span=self.span(stmt.test), source=self.source_of(stmt.test)))
             self.connect(entry, branch)
             body_frontier = [(branch, "T")]
             exit_frontier = [(branch, "F")]
@@ -594,7 +599,8 @@ class FunctionLowerer(StructuredLowering):
         head = self.new(ir.Nop(label="for", span=span))
         self.connect(frontier, head)
         test = ir.Compare("<", ir.Var(idx_name), ir.Builtin("len", (ir.Var(seq_name),)))
-        branch = self.new(ir.Branch(test, "for", span=self.span(stmt.target)))
+        branch = self.new(ir.Branch(test, "for", span=self.span(stmt.target),
+                                    source=f"{self.source_of(stmt.target)} in {self.source_of(stmt.iter)}"))
         self.graph.add_edge(head, branch, key="next", label="next", assigns=[])
         body: Frontier = [(branch, "T")]
         item = ir.Builtin("at", (ir.Var(seq_name), ir.Var(idx_name)))

@@ -34,7 +34,8 @@ def branches_to_choices(g: nx.MultiDiGraph) -> None:
     for n in list(g.nodes):
         o = op(g, n)
         if isinstance(o, ir.Branch):
-            g.nodes[n]["op"] = ir.Choice(tests=[o.test], kind=o.kind, span=o.span)
+            g.nodes[n]["op"] = ir.Choice(tests=[o.test], kind=o.kind, span=o.span, sources=[o.source],
+                                         region=o.region, name_prefix=o.name_prefix)
             for u, v, k, d in list(g.out_edges(n, keys=True, data=True)):
                 g.remove_edge(u, v, k)
                 label = "r0" if k == "T" else "default"
@@ -96,6 +97,7 @@ def merge_choices(g: nx.MultiDiGraph) -> None:
                 label = "default" if k == "default" else f"r{base + int(k[1:])}"
                 add_edge(g, n, v if v != m else n, label, d.get("assigns"))
             c1.tests.extend(c2.tests)
+            c1.sources.extend(c2.sources)
             g.remove_node(m)
             changed = True
 
