@@ -17,6 +17,8 @@ from pyflow.api import (
     fragment,
     hash,
     map,
+    options,
+    sync,
     parallel,
     task,
     task_token,
@@ -29,7 +31,7 @@ from pyflow.api import (
 
 __all__ = [
     "Activity", "Fragment", "Retry", "Task", "Workflow", "branch", "context", "custom_state",
-    "errors", "fail", "fragment", "hash", "map", "parallel", "task", "task_token", "timestamp",
+    "errors", "fail", "fragment", "hash", "map", "options", "parallel", "sync", "task", "task_token", "timestamp",
     "uuid", "virtual_time", "wait", "workflow",
 ]
 __version__ = "0.1.0"

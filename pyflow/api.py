@@ -347,6 +347,20 @@ def fail(error: str = "pyflow.Failed", cause: str = "") -> None:
     raise _errors.make_error(error, cause)
 
 
+def sync(call_result: Any, **options: Any) -> Any:
+    """Run a service job to completion (the ``.sync`` pattern) when compiled.
+
+    Natively the boto3 call has already returned its start response, which is what
+    this returns; compiled, Step Functions waits and returns the finished job's
+    description (see docs/semantics.md)."""
+    return call_result
+
+
+def options(call_result: Any, **task_options: Any) -> Any:
+    """Set ``timeout=``, ``heartbeat=``, ``retry=`` on a service call's Task; natively a no-op."""
+    return call_result
+
+
 def uuid() -> str:
     """A random version-4 UUID (``States.UUID``)."""
     return str(_uuid.uuid4())

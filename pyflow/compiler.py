@@ -59,6 +59,21 @@ def compile_workflow(target: Any, query_language: str | None = None) -> Compiled
 
 def compile_file(path: Path, function: str, query_language: str | None = None,
                  _stack: tuple[tuple[str, str], ...] = ()) -> CompiledWorkflow:
+    """Compile one workflow. The cyclic garbage collector is paused meanwhile: the
+    compiler allocates many small objects and frees them together at the end."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _compile_file(path, function, query_language, _stack)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compile_file(path: Path, function: str, query_language: str | None,
+                  _stack: tuple[tuple[str, str], ...]) -> CompiledWorkflow:
     from pyflow.frontend.lower import FunctionLowerer
     from pyflow.frontend.modules import ModuleLoader
 
@@ -138,6 +153,8 @@ def _lower_definition(lowered: Any, lang: str, options: dict[str, Any]) -> dict[
     from pyflow.backend.jsonata_states import JsonataLowering, TaskMeta
 
     tasks = {name: TaskMeta(sig.returns, sig.options, sig.kind) for name, sig in lowered.tasks.items()}
+    for name in lowered.services:
+        tasks[name] = TaskMeta("dict", {}, "service")
     input_types = dict(lowered.var_types)
     if lang == "jsonpath":
         try:
@@ -175,7 +192,8 @@ def _check_limits(definition: dict[str, Any], mod: Any, info: Any, reporter: Rep
     size = len(dumps_definition(definition).encode("utf-8"))
     if size > MAX_DEFINITION_BYTES:
         reporter.error("PF120", f"the definition is {size:,} bytes; Step Functions accepts at most 1 MB",
-                       mod.span(info.node.name), help="split the workflow into nested workflows or fragments")
+                       mod.statement_span(info.node) or mod.span(info.node.name),
+                       help="split the workflow into nested workflows or fragments")
 
 
 def compile_to_json(target: Any, query_language: str | None = None) -> str:

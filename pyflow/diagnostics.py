@@ -37,6 +37,9 @@ CODES: dict[str, str] = {
     "PF117": "a bare `raise` outside `except ... as name:`",
     "PF118": "a fragment that calls itself (fragments are inlined; recursion has no end)",
     "PF119": "a fragment called inside an expression instead of in its own statement",
+    "PF140": "a boto3 call to a client or operation botocore does not know",
+    "PF141": "a boto3 call whose parameters do not match the operation (unknown, missing, positional)",
+    "PF142": "a misuse of pf.sync / pf.options, or an integration pattern the service does not support",
     "PF120": "the definition exceeds a Step Functions limit (names, size, history)",
     "PF130": "a Python expression JSONPath cannot express faithfully; suggests the JSONata target",
 }
@@ -68,6 +71,9 @@ DEFAULT_HELP: dict[str, str] = {
     "PF117": "write `except SomeError as err:` and then a bare `raise` inside it",
     "PF118": "use a while loop inside the fragment instead of recursion",
     "PF119": "assign the fragment's result first: `x = fragment(...)`, then use x",
+    "PF140": "check the client name and method against boto3's documentation",
+    "PF141": "pass the operation's parameters by keyword, with the names boto3 documents",
+    "PF142": "wrap exactly one boto3 client call: pf.sync(glue.start_job_run(JobName=...))",
     "PF120": "split the workflow into nested workflows or fragments",
 }
 

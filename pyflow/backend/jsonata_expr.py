@@ -63,12 +63,18 @@ class Emitter:
 
     # ------------------------------------------------------------------ entry points
     def top(self, e: ir.Expr) -> str:
-        """A whole field's value: an undefined result fails the state, as in Step Functions."""
-        if isinstance(e, ir.Subscript) and self.types.of(e.obj) in ("dict", "any") and isinstance(e.key, ir.Const) \
-                and isinstance(e.key.value, str) and self._is_path(e.obj):
-            return field_path(self.ex(e.obj), e.key.value)
-        if isinstance(e, ir.Input) and e.required:
+        """A whole field's value: an undefined result fails the state, as in Step Functions,
+        so a plain path is enough for a missing key or input field."""
+        if self._is_path(e):
+            return self.path(e)
+        return self.ex(e)
+
+    def path(self, e: ir.Expr) -> str:
+        if isinstance(e, ir.Input):
             return field_path(self.input, e.name)
+        if isinstance(e, ir.Subscript):
+            assert isinstance(e.key, ir.Const)
+            return field_path(self.path(e.obj), str(e.key.value))
         return self.ex(e)
 
     def cond(self, e: ir.Expr) -> str:
@@ -98,7 +104,8 @@ class Emitter:
         return f"($exists({path}) ? {path} : {error('pyflow.MissingInput: missing input field ' + repr(e.name))})"
 
     def _is_path(self, e: ir.Expr) -> bool:
-        return isinstance(e, (ir.Var, ir.TaskResult)) or (
+        """A chain of string-key lookups on a local, a task result or a required input."""
+        return isinstance(e, (ir.Var, ir.TaskResult)) or (isinstance(e, ir.Builtin) and e.name == "item") or (
             isinstance(e, ir.Input) and e.required) or (
             isinstance(e, ir.Subscript) and isinstance(e.key, ir.Const) and isinstance(e.key.value, str)
             and self._is_path(e.obj) and self.types.of(e.obj) in ("dict", "any"))
@@ -138,7 +145,9 @@ class Emitter:
                 return f"({left} & {right})"
             if lt == rt == "list":
                 return f"$append({left}, {right})"
-            if lt in ("int", "float") and rt in ("int", "float"):
+            if lt in ("int", "float") or rt in ("int", "float"):
+                # JSONata's + fails on anything but two numbers, as Python's int + fails
+                # on a str or list: no dispatch needed once one side is a number
                 return f"({left} + {right})"
             a, b = self.tmp("a"), self.tmp("b")
             return (f"({a} := {left}; {b} := {right}; ($type({a}) = \"string\" and $type({b}) = \"string\") ? {a} & {b} : "

@@ -212,7 +212,7 @@ class JsonataLowering:
         if entry_assigns:
             # a state's Assign happens after it runs: a Parallel or Map cannot take the
             # assignments its nested machines must already see
-            if g.in_degree(first) == 1 and not isinstance(op(g, first), (ir.Return, ir.Parallel, ir.MapState)):
+            if g.in_degree(first) == 1 and not isinstance(op(g, first), (ir.Parallel, ir.MapState)):
                 prefix[first] = entry_assigns
             else:
                 start_pass = entry_assigns
@@ -422,7 +422,7 @@ class JsonataLowering:
                 # were folded into it from before (the prefix) ride on the Catch as well
                 exits.append(Exit("catch", target, simul(list(data.get("assigns", [])), env0), catcher))
         if isinstance(o, ir.TaskCall):
-            retry = retriers(self.tasks[o.task].options.get("retry"))
+            retry = retriers(o.options.get("retry", self.tasks[o.task].options.get("retry")))
             if retry:
                 st["Retry"] = retry
         self.uses[n] = uses
@@ -439,6 +439,10 @@ class JsonataLowering:
         elif o.kind == "callback":
             st["Resource"] = "arn:aws:states:::lambda:invoke.waitForTaskToken"
             st["Arguments"] = {"FunctionName": "${" + o.task + "}", "Payload": payload}
+        elif o.kind == "service":
+            st["Resource"] = o.options["resource"]
+            if payload:
+                st["Arguments"] = payload
         elif o.kind == "activity":
             st["Resource"] = "${" + o.task + "}"
             value = payload.get("input")
@@ -446,7 +450,7 @@ class JsonataLowering:
         else:
             st["Resource"] = "${" + o.task + "}"
             st["Arguments"] = payload
-        opts = meta.options
+        opts = {**meta.options, **o.options}
         if isinstance(opts.get("timeout"), int):
             st["TimeoutSeconds"] = opts["timeout"]
         if isinstance(opts.get("heartbeat"), int):

@@ -36,7 +36,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--native", action="store_true", help="run the Python function directly")
     parser.add_argument("--trace", action="store_true", help="print each state entered with its input and output")
     parser.add_argument("--json", action="store_true", dest="as_json",
-                        help='print one object: {"status", "output"|"error"/"cause", "transitions"}')
+                        help='print one object: {"status", "output"|"error"/"cause", "transitions"} '
+                             '(with --trace, also "states": the states entered, for `pyflow graph --execution`)')
     parser.add_argument("--query-language", choices=("jsonata", "jsonpath"), default=None,
                         help="target query language when compiling a workflow")
     parser.set_defaults(func=main)
@@ -187,7 +188,10 @@ def _main(args: argparse.Namespace) -> int:
     except DefinitionError as exc:
         raise UserError(f"{args.target}: {exc}") from None
     if args.as_json:
-        _print_json(ex.to_json())
+        result = ex.to_json()
+        if args.trace:  # the states entered, in order: what `pyflow graph --execution` overlays
+            result["states"] = list(ex.states)
+        _print_json(result)
     elif ex.status == "SUCCEEDED":
         _print_json(ex.output)
     else:

@@ -18,6 +18,7 @@ import networkx as nx
 from pyflow import ir
 from pyflow.diagnostics import Reporter, Span
 from pyflow.frontend.modules import BUILTIN_EXCEPTIONS, FunctionInfo, ModuleLoader, SourceModule, error_ref, literal
+from pyflow.frontend.services import ServiceLowering
 from pyflow.frontend.structured import StructuredLowering, _assigned_names
 
 Frontier = list[tuple[int, str]]
@@ -67,6 +68,7 @@ class LoweredFunction:
     tasks: dict[str, TaskSignature]
     var_types: dict[str, str]
     source_map: dict[str, dict[str, Any]] = field(default_factory=dict)  # filled by the backend
+    services: set[str] = field(default_factory=set)  # names of the boto3 service calls' TaskCalls
 
 
 ANNOTATION_TYPES = {
@@ -88,7 +90,7 @@ def annotation_type(node: cst.Annotation | None) -> str:
     return "any"
 
 
-class FunctionLowerer(StructuredLowering):
+class FunctionLowerer(StructuredLowering, ServiceLowering):
     Unsupported = Unsupported
 
     def __init__(self, fn: FunctionInfo, loader: ModuleLoader, reporter: Reporter) -> None:
@@ -106,6 +108,9 @@ class FunctionLowerer(StructuredLowering):
         self.temp_counter = 0
         self.pending: list[ir.Op] = []
         self.in_condition = 0
+        self.current_statement: cst.CSTNode | None = None
+        self.local_clients: dict[str, str] = {}
+        self.services: set[str] = set()
         self.caught: list[str | None] = []
         self.fragment_stack: list[str] = []
         self.fragment_counter = 0
@@ -134,6 +139,18 @@ class FunctionLowerer(StructuredLowering):
         return [(node, "next")]
 
     def span(self, node: cst.CSTNode) -> Span:
+        """Where an operation comes from: its statement's position (cheap), which is all
+        state names and source maps need. Diagnostics use ``exact_span``."""
+        found = self.mod.statement_span(node)
+        if found is not None:
+            return found
+        if self.current_statement is not None:
+            found = self.mod.statement_span(self.current_statement)
+            if found is not None:
+                return found
+        return self.mod.span(node)
+
+    def exact_span(self, node: cst.CSTNode) -> Span:
         return self.mod.span(node)
 
     def source_of(self, node: cst.CSTNode) -> str:
@@ -141,7 +158,7 @@ class FunctionLowerer(StructuredLowering):
         return " ".join(cst.Module([]).code_for_node(node).split())
 
     def error(self, code: str, message: str, node: cst.CSTNode | None, help: str = "") -> None:
-        self.reporter.error(code, message, self.span(node) if node is not None else None, help)
+        self.reporter.error(code, message, self.exact_span(node) if node is not None else None, help)
 
     # ------------------------------------------------------------ entry
     def lower(self) -> LoweredFunction | None:
@@ -182,7 +199,8 @@ class FunctionLowerer(StructuredLowering):
             ret = self.new(ir.Return(ir.Const(None), span=self.span(node)))
             self.connect(frontier, ret)
         self.attach_catches()
-        return LoweredFunction(self.graph, entry, self.params, self.tasks, self.declared_types)
+        return LoweredFunction(self.graph, entry, self.params, self.tasks, self.declared_types,
+                               services=set(self.services))
 
     @staticmethod
     def _body(body: cst.BaseSuite) -> list[cst.BaseStatement]:
@@ -192,6 +210,9 @@ class FunctionLowerer(StructuredLowering):
         return [cst.SimpleStatementLine(body=body.body)]
 
     def _collect_locals(self, body: cst.BaseSuite) -> None:
+        self.locals.update(self.assign_counts)
+
+    def _collect_locals_slow(self, body: cst.BaseSuite) -> None:
         fn = self
 
         class Collector(cst.CSTVisitor):
@@ -237,13 +258,16 @@ class FunctionLowerer(StructuredLowering):
         return frontier
 
     def statement(self, stmt: cst.BaseStatement, frontier: Frontier) -> Frontier:
+        saved = self.current_statement
         try:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if not frontier:
                         break
+                    self.current_statement = small
                     frontier = self.small(small, frontier)
                 return frontier
+            self.current_statement = stmt
             if isinstance(stmt, cst.If):
                 return self.if_stmt(stmt, frontier)
             if isinstance(stmt, cst.While):
@@ -267,6 +291,8 @@ class FunctionLowerer(StructuredLowering):
         except Unsupported:
             self.pending.clear()
             return frontier
+        finally:
+            self.current_statement = saved
 
     def flush(self, frontier: Frontier) -> Frontier:
         for op in self.pending:
@@ -348,6 +374,12 @@ class FunctionLowerer(StructuredLowering):
             frag = self.fragment_for(value.func)
             if frag is not None:
                 return self.fragment_call(value, frag, None, frontier)
+            if self.client_of(value.func) is not None:
+                op = self.service_call(value)
+                return self.emit(self.flush(frontier), op)
+            if self.mod.pyflow_name(value.func) in ("sync", "options"):
+                op = self.sync_or_options(value, self.mod.pyflow_name(value.func) or "")
+                return self.emit(self.flush(frontier), op)
             task = self.task_for(value.func)
             if task is not None:
                 op = self.task_call(value, task, None)
@@ -425,6 +457,14 @@ class FunctionLowerer(StructuredLowering):
 
     def assign(self, targets: list[cst.AssignTarget], value: cst.BaseExpression, stmt: cst.CSTNode,
                frontier: Frontier) -> Frontier:
+        if len(targets) == 1 and self.bind_local_client(targets[0].target, value):
+            return frontier
+        if len(targets) == 1 and isinstance(targets[0].target, cst.Name) and isinstance(value, cst.Call) \
+                and (self.client_of(value.func) is not None or self.mod.pyflow_name(value.func) in ("sync", "options")):
+            name = self.mod.pyflow_name(value.func)
+            op = self.sync_or_options(value, name) if name in ("sync", "options") else self.service_call(value)
+            op.target = self.check_target(targets[0].target)
+            return self.emit(self.flush(frontier), op)
         if len(targets) == 1 and isinstance(targets[0].target, cst.Name) and isinstance(value, cst.Call):
             frag = self.fragment_for(value.func)
             if frag is not None:
@@ -658,7 +698,7 @@ class FunctionLowerer(StructuredLowering):
         info = self.mod.functions.get(name)
         if info is None and name in self.mod.imports:
             reported = len(self.reporter.items)
-            info = self.loader.resolve_function(self.mod, name, self.span(func))
+            info = self.loader.resolve_function(self.mod, name, _LazySpan(self.mod, func))
             if len(self.reporter.items) != reported:
                 raise Unsupported  # the imported module is unreadable or cyclic: already reported
         if info is None and name in self.mod.activities:
@@ -692,7 +732,7 @@ class FunctionLowerer(StructuredLowering):
             return None
         info = self.mod.functions.get(func.value)
         if info is None and func.value in self.mod.imports:
-            resolved = self.loader.resolve_import(self.mod, self.mod.imports[func.value], self.span(func))
+            resolved = self.loader.resolve_import(self.mod, self.mod.imports[func.value], _LazySpan(self.mod, func))
             if resolved is not None:
                 info = resolved[0].functions.get(resolved[1])
         return info if info is not None and info.kind == "fragment" else None
@@ -1000,10 +1040,11 @@ class FunctionLowerer(StructuredLowering):
         if isinstance(func, cst.Attribute) and func.attr.value in STRING_METHODS and not (
                 dotted and _root_name(func) in self.mod.imports and _root_name(func) not in self.locals):
             return self.method(func, node)
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in self.mod.clients:
-            self.error(LATER, "AWS service calls are not supported by this version of pyflow", node,
-                       help="call boto3 inside a @task")
-            raise Unsupported
+        if self.client_of(func) is not None:
+            op = self.service_call(node)
+            op.target = self.temp(op.task + "_")
+            self.pending.append(op)
+            return ir.Var(op.target)
         shown = cst.Module([]).code_for_node(func)
         self.error("PF104", f"`{shown}` is not a task; a workflow can only call @task, @fragment and @workflow "
                    "functions and pyflow builtins", node, help="move this call into a @task function")
@@ -1036,6 +1077,11 @@ class FunctionLowerer(StructuredLowering):
             raise Unsupported
         if name == "map":
             return self.map_call(node)
+        if name in ("sync", "options"):
+            op = self.sync_or_options(node, name)
+            op.target = self.temp(op.task + "_")
+            self.pending.append(op)
+            return ir.Var(op.target)
         if name in ("parallel", "branch"):
             self.error("PF116", f"pf.{name}() is used as `with pf.{name}():`", node)
             raise Unsupported
@@ -1124,25 +1170,35 @@ def _non_literal(value: Any) -> str | None:
     return None
 
 
+class _LazySpan:
+    """A span computed only if a diagnostic is actually reported."""
+
+    def __init__(self, module: SourceModule, node: cst.CSTNode) -> None:
+        self.module, self.node = module, node
+
+    def get(self) -> Span:
+        return self.module.span(self.node)
+
+
 def check_options(info: FunctionInfo, reporter: Reporter) -> None:
     """PF112 for decorator options pyflow would otherwise drop silently: non-literal values, unknown task options."""
     kind = info.kind or "task"
     for key, node in info.option_nodes.items():
-        span = info.module.span(node)
+        span = _LazySpan(info.module, node)
         if kind == "task" and key not in TASK_OPTIONS:
-            reporter.error("PF112", f"@task has no option {key!r}", span,
+            reporter.error("PF112", f"@task has no option {key!r}", span.get(),
                            help="options: " + ", ".join(sorted(TASK_OPTIONS)))
             continue
         value = info.options.get(key)
         bad = _non_literal(value)
         if bad is not None:
             reporter.error("PF112", f"@{kind}({key}=) must be a literal; `{bad}` is not",
-                           span, help="the compiler reads options without running the module: write the value itself")
+                           span.get(), help="the compiler reads options without running the module: write the value itself")
         elif kind == "task" and key in ("timeout", "heartbeat", "memory") and not (
                 isinstance(value, int) and not isinstance(value, bool) and value > 0):
-            reporter.error("PF112", f"@task({key}=) must be a positive whole number", span)
+            reporter.error("PF112", f"@task({key}=) must be a positive whole number", span.get())
         elif kind == "task" and key in ("name", "resource", "runtime", "architecture") and not isinstance(value, str):
-            reporter.error("PF112", f"@task({key}=) must be a string", span)
+            reporter.error("PF112", f"@task({key}=) must be a string", span.get())
 
 
 _BINOPS = {

@@ -56,12 +56,17 @@ class SourceModule:
     clients: dict[str, str] = field(default_factory=dict)  # local name -> boto3 service
     activities: dict[str, str] = field(default_factory=dict)  # local name -> activity name
     display: str = ""  # the path as diagnostics show it (relative to the working directory)
+    statement_spans: dict[int, Span] | None = None
 
     @property
     def lines(self) -> list[str]:
         return self.text.splitlines()
 
     def span(self, node: cst.CSTNode) -> Span:
+        """The exact span of ``node`` (libcst's PositionProvider, resolved on first use:
+        diagnostics need it, states only need ``statement_span``)."""
+        if self.positions is None:
+            self.positions = self.wrapper.resolve(PositionProvider)
         try:
             rng = self.positions[node]
         except KeyError:
@@ -70,14 +75,45 @@ class SourceModule:
             rng = rng()
         return Span(self.display or str(self.path), rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
 
+    def statement_span(self, node: cst.CSTNode) -> Span | None:
+        """The span of a statement from Python's own parser (cheap), or None."""
+        if self.statement_spans is None:
+            self.statement_spans = _statement_spans(self.module, self.text)
+        return self.statement_spans.get(id(node))
+
     def qualified(self, node: cst.CSTNode) -> set[str]:
+        """Qualified names of ``node``: libcst's ``QualifiedNameProvider`` for module-level
+        code (decorators, imports, module constants), and for names inside function
+        bodies the same resolution through the module's import table (running scope
+        analysis over every body would dominate the compile time of large workflows)."""
         try:
             value = self.qualnames[node]
         except KeyError:
-            return set()
+            return self._resolve_dotted(node)
         if not isinstance(value, (set, frozenset, list, tuple)):
             value = value()  # libcst may hand out lazy values
         return {q.name for q in value}
+
+    def _resolve_dotted(self, node: cst.CSTNode) -> set[str]:
+        parts: list[str] = []
+        cur: cst.CSTNode = node
+        while isinstance(cur, cst.Attribute):
+            parts.append(cur.attr.value)
+            cur = cur.value
+        if not isinstance(cur, cst.Name):
+            return set()
+        parts.append(cur.value)
+        parts.reverse()
+        first, rest = parts[0], parts[1:]
+        if first in self.imports:
+            base = self.imports[first]
+        elif first in self.functions or first in self.classes or first in self.constants or first in self.clients:
+            base = f"{self.name}.{first}"
+        elif first in _BUILTIN_NAMES:
+            base = f"builtins.{first}"
+        else:
+            return set()
+        return {".".join([base, *rest])}
 
     def pyflow_name(self, node: cst.CSTNode) -> str | None:
         """``"task"`` if ``node`` names ``pyflow.task`` (however imported), else None."""
@@ -89,6 +125,63 @@ class SourceModule:
                         rest = rest[4:]
                     return rest
         return None
+
+
+_BUILTIN_NAMES = frozenset(vars(_builtins))
+
+
+def _resolve(blame: Any) -> Span | None:
+    """A blame span may be lazy (an object with ``get()``): exact positions cost a
+    whole-module pass, so they are computed only when a diagnostic is reported."""
+    return blame.get() if hasattr(blame, "get") else blame
+_PASS_BODY = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
+
+
+_COMPOUND = (cst.If, cst.While, cst.For, cst.With, cst.Try, cst.TryStar, cst.FunctionDef, cst.ClassDef, cst.Match)
+
+
+def _statement_spans(module: cst.Module, text: str) -> dict[int, Span]:
+    """Statement positions from ``ast`` (fast), matched to libcst's statements: both
+    list the statements of a file in source order, one for one (a libcst line with
+    several small statements matches as many ast statements)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    ast_stmts: list[ast.stmt] = [n for n in ast.walk(tree) if isinstance(n, ast.stmt)]
+    ast_stmts.sort(key=lambda n: (n.lineno, n.col_offset))
+    cst_stmts: list[cst.CSTNode] = []
+
+    def visit(node: cst.CSTNode) -> None:
+        if isinstance(node, cst.SimpleStatementLine):
+            cst_stmts.extend(node.body)
+            return
+        if isinstance(node, _COMPOUND):
+            cst_stmts.append(node)
+        for child in node.children:
+            if isinstance(child, (cst.BaseStatement, cst.BaseSuite, cst.BaseSmallStatement, cst.Else, cst.Finally,
+                                  cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)):
+                visit(child)
+
+    for stmt in module.body:
+        visit(stmt)
+    if len(cst_stmts) != len(ast_stmts):
+        return {}
+    path = ""
+    out: dict[int, Span] = {}
+    for c, a in zip(cst_stmts, ast_stmts):
+        out[id(c)] = Span(path, a.lineno, a.col_offset + 1, a.end_lineno or a.lineno, (a.end_col_offset or 0) + 1)
+    return out
+
+
+def _skeleton(module: cst.Module) -> cst.Module:
+    """The module with every function and class body replaced by ``pass``."""
+    body = []
+    for stmt in module.body:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            stmt = stmt.with_changes(body=_PASS_BODY)
+        body.append(stmt)
+    return module.with_changes(body=body)
 
 
 def display_path(path: Path) -> str:
@@ -130,7 +223,7 @@ class ModuleLoader:
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            self.reporter.error("PF002", f"cannot read {display_path(path)}: {exc.strerror or exc}", blame)
+            self.reporter.error("PF002", f"cannot read {display_path(path)}: {exc.strerror or exc}", _resolve(blame))
             self.cache[path] = None
             return None
         try:
@@ -140,7 +233,7 @@ class ModuleLoader:
             where = Span(display_path(path), raw.count(b"\n", 0, exc.start) + 1, exc.start - line_start + 1)
             self.reporter.error(
                 "PF002", f"{display_path(path)} is not UTF-8 (byte {exc.start}: {raw[exc.start:exc.start+1]!r})",
-                blame or where, help="save the file as UTF-8",
+                _resolve(blame) or where, help="save the file as UTF-8",
             )
             self.cache[path] = None
             return None
@@ -174,14 +267,20 @@ class ModuleLoader:
             dotted = dotted[: -len(".__init__")]
         try:
             wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-            positions = wrapper.resolve(PositionProvider)
-            qualnames = wrapper.resolve(QualifiedNameProvider)
+            positions = None  # resolved lazily by SourceModule.span
+            # scope analysis on the module without its function bodies: same node objects
+            # for decorators, imports and module-level values, a fraction of the cost
+            skeleton = MetadataWrapper(_skeleton(wrapper.module), unsafe_skip_copy=True)
+            qualnames = skeleton.resolve(QualifiedNameProvider)
         except RecursionError:
             self.reporter.error("PF001", "the file is nested too deeply to analyse", Span(display_path(path), 1, 1))
             self.cache[path] = None
             return None
         mod = SourceModule(path, dotted, root, text, wrapper, wrapper.module, positions, qualnames)
         mod.display = display_path(path)
+        if mod.statement_spans is None:
+            spans = _statement_spans(mod.module, text)
+            mod.statement_spans = {k: Span(mod.display, v.line, v.col, v.end_line, v.end_col) for k, v in spans.items()}
         self.cache[path] = mod
         self._index(mod)
         return mod
@@ -280,7 +379,7 @@ class ModuleLoader:
             if cand is not None and cand.is_file():
                 if cand.resolve() in self._loading:
                     self.reporter.error(
-                        "PF004", f"circular import: {cand.name} imports back into a module being read", blame,
+                        "PF004", f"circular import: {cand.name} imports back into a module being read", _resolve(blame),
                         help="move the shared tasks into a module that imports neither",
                     )
                     return None
@@ -305,7 +404,7 @@ class ModuleLoader:
                 return info
             if (cur.path, name) in seen:
                 self.reporter.error(
-                    "PF004", f"circular import: {local!r} is imported in a cycle and is never defined", blame,
+                    "PF004", f"circular import: {local!r} is imported in a cycle and is never defined", _resolve(blame),
                     help="import each task from the module that defines it; task modules must not import each other in a cycle",
                 )
                 return None

@@ -373,7 +373,11 @@ class StructuredLowering:
         for i, p in enumerate(params):
             value = (param_values or [])[i] if param_values else ir.Builtin("item", ())
             frontier = self.emit(frontier, ir.Assign(self.renames.get(p, p), value))
-        frontier = build(frontier)
+        try:
+            frontier = build(frontier)
+        except BaseException:  # Unsupported from the block: the caller goes on, so restore its state
+            self.loops, self.handlers, self.return_mode, self.renames, self.finally_stack, self.caught = saved
+            raise
         exports = [] if returns else [(name, self.renames.get(name, name)) for name in sorted(assigned)
                                        if name not in params]
         if frontier:
@@ -641,45 +645,46 @@ class StructuredLowering:
 
 
 def _assigned_names(body: cst.CSTNode | None) -> Counter:
+    """How often each name is bound by a statement in ``body`` (assignments, loop
+    targets, ``except ... as``), walking statements only: fast on large workflows."""
     counts: Counter = Counter()
     if body is None:
         return counts
 
-    class V(cst.CSTVisitor):
-        def _t(self, t: cst.BaseExpression) -> None:
-            if isinstance(t, cst.Name):
-                counts[t.value] += 1
-            elif isinstance(t, (cst.Tuple, cst.List)):
-                for el in t.elements:
-                    self._t(el.value)
+    def target(t: cst.BaseExpression) -> None:
+        if isinstance(t, cst.Name):
+            counts[t.value] += 1
+        elif isinstance(t, (cst.Tuple, cst.List)):
+            for el in t.elements:
+                target(el.value)
 
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:  # noqa: N802
-            self._t(node.target)
-
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:  # noqa: N802
-            if node.value is not None:
-                self._t(node.target)
-
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:  # noqa: N802
-            self._t(node.target)
-
-        def visit_For(self, node: cst.For) -> None:  # noqa: N802
-            self._t(node.target)
-
-        def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:  # noqa: N802
-            if node.name is not None:
-                self._t(node.name.name)
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:  # noqa: N802
-            return False
-
-        def visit_CompFor(self, node: cst.CompFor) -> bool:  # noqa: N802
-            return False
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:  # noqa: N802
-            return False
-
-    body.visit(V())
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        target(t.target)
+                elif isinstance(small, cst.AnnAssign):
+                    if small.value is not None:
+                        target(small.target)
+                elif isinstance(small, cst.AugAssign):
+                    target(small.target)
+            continue
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not body:
+            continue
+        if isinstance(node, cst.For):
+            target(node.target)
+        elif isinstance(node, cst.ExceptHandler) and node.name is not None:
+            target(node.name.name)
+        elif isinstance(node, cst.SimpleStatementSuite):
+            stack.append(cst.SimpleStatementLine(body=node.body))
+            continue
+        for child in node.children:
+            if isinstance(child, (cst.BaseStatement, cst.BaseSuite, cst.Else, cst.Finally, cst.ExceptHandler,
+                                  cst.If)):
+                stack.append(child)
     return counts
 
 

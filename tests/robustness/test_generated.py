@@ -1,0 +1,146 @@
+"""Random workflows (``programs.py``): native == compiled, on every engine (DESIGN §1).
+
+For each generated program and input: the native run (``engines.native``) must
+agree (``Outcome.agrees_with``: same output, or same error name, or a Python data
+error against the engine's data error) with
+
+* the JSONata definition on pyflow's local runner,
+* the JSONata definition on sfnx (an engine pyflow did not write),
+* the JSONPath definition on pyflow's local runner (a ``CompileError`` whose codes
+  are all PF130 is an accepted outcome for JSONPath).
+
+A ``CompileError`` for JSONata is a failure: the generator writes only the subset
+DESIGN §3 promises. Failures shrink (hypothesis) to a minimal program, printed
+with its input and every engine's outcome. CI runs ``CI_EXAMPLES`` derandomized
+examples; ``--slow`` runs ``SLOW_EXAMPLES`` with fresh randomness.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib.util
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import strategies as st
+
+from pyflow.compiler import compile_workflow
+from pyflow.diagnostics import CompileError
+from pyflow.local import run_definition
+from tests.differential.engines import Outcome, native, sfnx_run
+from tests.robustness.programs import inputs, programs
+
+CI_EXAMPLES = 250
+SLOW_EXAMPLES = 3000
+BIG = 2 ** 53  # beyond this an engine's numbers (IEEE doubles) cannot keep Python's ints
+
+_DIR = Path(tempfile.mkdtemp(prefix="pyflow-generated-"))
+_LOADED: dict[str, Any] = {}
+
+
+def load(source: str) -> Any:
+    """Write ``source`` as a module and import it (once per distinct source)."""
+    digest = hashlib.sha1(source.encode()).hexdigest()[:16]
+    if digest not in _LOADED:
+        name = f"pf_generated_{digest}"
+        path = _DIR / f"{name}.py"
+        path.write_text(source, encoding="utf-8")
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        _LOADED[digest] = module
+        if len(_LOADED) > 2000:  # keep memory flat on long runs
+            old = next(iter(_LOADED))
+            sys.modules.pop(_LOADED.pop(old).__name__, None)
+    return _LOADED[digest].wf
+
+
+def _big(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) >= BIG
+    if isinstance(value, list):
+        return any(_big(v) for v in value)
+    if isinstance(value, dict):
+        return any(_big(v) for v in value.values())
+    return False
+
+
+def local_run(compiled: Any, execution_input: dict[str, Any]) -> Outcome:
+    execution = run_definition(compiled.definition, copy.deepcopy(execution_input),
+                               tasks=compiled.task_functions())
+    if execution.status == "SUCCEEDED":
+        return Outcome(output=execution.output)
+    return Outcome(error=execution.error or execution.status)
+
+
+def outcomes(source: str, execution_input: dict[str, Any]) -> tuple[Outcome, dict[str, Outcome | str]]:
+    """The native outcome, and each engine's (or why it did not run)."""
+    wf = load(source)
+    expected = native(wf, copy.deepcopy(execution_input))
+    got: dict[str, Outcome | str] = {}
+    try:
+        compiled = compile_workflow(wf)
+    except CompileError as err:
+        got["jsonata"] = "CompileError:\n" + err.render()
+        return expected, got
+    got["jsonata/local"] = local_run(compiled, execution_input)
+    got["jsonata/sfnx"] = sfnx_run(compiled, copy.deepcopy(execution_input))
+    try:
+        compiled_jp = compile_workflow(wf, "jsonpath")
+    except CompileError as err:
+        codes = {d.code for d in err.diagnostics}
+        got["jsonpath"] = "rejected (PF130)" if codes == {"PF130"} else "CompileError:\n" + err.render()
+    else:
+        got["jsonpath/local"] = local_run(compiled_jp, execution_input)
+    return expected, got
+
+
+def disagreements(expected: Outcome, got: dict[str, Outcome | str]) -> list[str]:
+    bad = []
+    for engine, outcome in got.items():
+        if isinstance(outcome, str):
+            if outcome.startswith("CompileError"):
+                bad.append(f"{engine}: {outcome}")
+        elif not expected.agrees_with(outcome):
+            bad.append(f"{engine}: {outcome}")
+    return bad
+
+
+def check_program(source: str, execution_input: dict[str, Any]) -> None:
+    expected, got = outcomes(source, execution_input)
+    assume(not _big(expected.output))
+    bad = disagreements(expected, got)
+    if bad:
+        numbered = "\n".join(f"{i + 1:4} {line}" for i, line in enumerate(source.splitlines()))
+        message = (f"native and compiled disagree\n--- program ---\n{numbered}\n--- input ---\n"
+                   f"{json.dumps(execution_input)}\n--- native ---\n{expected}\n--- engines ---\n" + "\n".join(bad))
+        note(message)
+        raise AssertionError(message)
+
+
+_COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                                     HealthCheck.data_too_large])
+
+
+@settings(max_examples=CI_EXAMPLES, derandomize=True, print_blob=True, **_COMMON)
+@given(source=programs(), execution_inputs=st.lists(inputs(), min_size=1, max_size=2))
+def test_generated_programs_agree(source, execution_inputs):
+    for execution_input in execution_inputs:
+        check_program(source, execution_input)
+
+
+@pytest.mark.slow
+@settings(max_examples=SLOW_EXAMPLES, print_blob=True, **_COMMON)
+@given(source=programs(), execution_inputs=st.lists(inputs(), min_size=1, max_size=3))
+def test_generated_programs_agree_slow(source, execution_inputs):
+    for execution_input in execution_inputs:
+        check_program(source, execution_input)
