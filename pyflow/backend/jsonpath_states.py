@@ -77,7 +77,12 @@ class JsonPathLowering:
     def __init__(self, lowered: Any) -> None:
         self.g: nx.MultiDiGraph = lowered.graph
         self.entry: int = lowered.entry
-        self.tasks = lowered.tasks
+        self.tasks = dict(lowered.tasks)
+        for name in getattr(lowered, "services", ()):
+            # boto3 service calls: no Lambda signature; the result is the API response
+            from types import SimpleNamespace
+
+            self.tasks[name] = SimpleNamespace(returns="dict", options={}, kind="service")
         self.input_types: dict[str, str] = dict(lowered.var_types)
         self.diags: list[Diagnostic] = []
         self.temp_counter = 0
@@ -98,7 +103,7 @@ class JsonPathLowering:
             o = op(self.g, n)
             if isinstance(o, (ir.Entry, ir.TaskCall, ir.Assign, ir.Wait, ir.Choice, ir.Raise, ir.Return,
                               ir.Custom, ir.Nop)):
-                if isinstance(o, ir.TaskCall) and getattr(o, "kind", "lambda") != "lambda":
+                if isinstance(o, ir.TaskCall) and getattr(o, "kind", "lambda") not in ("lambda", "service"):
                     self.fail(f"a {o.kind} call (nested workflows, activities, callbacks are not in the JSONPath "
                               "target yet)", o.span)
                 if isinstance(o, ir.Raise) and getattr(o, "dynamic", None) is not None:
@@ -618,19 +623,21 @@ class JsonPathLowering:
         sid = f"n{n}"
         meta = self.tasks[o.task]
         em = self.emitter(n)
-        st: dict[str, Any] = {"Type": "Task", "Resource": "${" + o.task + "}"}
+        resource = o.options["resource"] if o.kind == "service" else "${" + o.task + "}"
+        st: dict[str, Any] = {"Type": "Task", "Resource": resource}
         params: dict[str, Any] = {}
         for name, arg in o.args.items():
             set_field(params, name, em.val(ir.substitute(arg, P)))
-        st["Parameters"] = params
-        opts = meta.options
+        if params or o.kind != "service":
+            st["Parameters"] = params
+        opts = {**meta.options, **o.options}
         if isinstance(opts.get("timeout"), int):
             st["TimeoutSeconds"] = opts["timeout"]
         if isinstance(opts.get("heartbeat"), int):
             st["HeartbeatSeconds"] = opts["heartbeat"]
         from pyflow.backend.jsonata_states import retriers
 
-        retry = retriers(opts)
+        retry = retriers(opts.get("retry"))
         self.add(sid, self.base_name(n), self.line(n), st)
         edges = out_edges(self.g, n)
         if not edges:

@@ -314,3 +314,44 @@ def test_errors_are_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFi
     assert capsys.readouterr().err.startswith("pyflow graph: ")
     assert main(["graph", str(tmp_path / "missing.asl.json")]) == 1
     assert "cannot read" in capsys.readouterr().err
+
+
+HAND_WRITTEN = {  # JSONPath, with what pyflow's JSONPath target does not emit yet
+    "StartAt": "Check",
+    "States": {
+        "Check": {"Type": "Choice", "Choices": [
+            {"And": [{"Variable": "$.n", "NumericGreaterThan": 0}, {"Not": {"Variable": "$.s", "IsNull": True}}],
+             "Next": "Fan out"}], "Default": "Nothing to do"},
+        "Nothing to do": {"Type": "Succeed"},
+        "Fan out": {"Type": "Parallel", "Next": "Each", "Catch": [
+            {"ErrorEquals": ["States.TaskFailed", "Custom"], "Next": "Give up"}], "Branches": [
+            {"StartAt": "Put", "States": {"Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                                                  "Parameters": {}, "Retry": [{"ErrorEquals": ["States.ALL"]}],
+                                                  "End": True}}},
+            {"StartAt": "Pause", "States": {"Pause": {"Type": "Wait", "Seconds": 3, "Next": "Done"},
+                                            "Done": {"Type": "Succeed"}}},
+            {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Custom"}}}]},
+        "Each": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 3, "End": True, "Iterator": {
+            "StartAt": "Work \"quoted\" <b>|#", "States": {"Work \"quoted\" <b>|#": {"Type": "Pass", "End": True}}}},
+        "Give up": {"Type": "Fail", "Error": "Failed"},
+    },
+}
+
+
+def test_hand_written_jsonpath_definition(tmp_path: Path) -> None:
+    text = to_mermaid(build_graph(HAND_WRITTEN))
+    chart = check_against_asl(text, HAND_WRITTEN, {})
+    names = names_of(chart)
+    labels = {(names[e.src], names[e.dst]): e.label for e in chart.edges}
+    assert labels[("Check", "Fan out")] == "($.n > 0) and (not ($.s is null))"
+    assert labels[(("join", "Fan out"), "Give up")] == "States.TaskFailed\nCustom"
+    assert ("Boom", ("join", "Fan out")) not in labels  # a Fail in a branch fails the Parallel: no arrow on
+    node = {names[n.id]: n for n in chart.nodes.values()}
+    assert node["Put"].label == ["Put", "Task · dynamodb:putItem · retry"]
+    assert node["Pause"].label == ["Pause", "Wait · 3s"]
+    assert 'Work "quoted" <b>|#' in node
+    assert sorted(t for t, _ in chart.subgraphs.values()) == [" ", " ", "Branch 1", "Branch 2", "Branch 3",
+                                                              "for each item · max concurrency 3"]
+    if find_dot() is not None:
+        width, height = png_size(draw(HAND_WRITTEN, "png"))
+        assert width > 100 and height > 100

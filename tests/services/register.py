@@ -45,3 +45,13 @@ def glue_job(name: str) -> str:
     glue = boto3.client("glue", region_name="us-east-1")
     run = pf.sync(glue.start_job_run(JobName=name), timeout=3600)
     return run["JobRunState"]
+
+
+@workflow
+def signup(user_id: str, name: str) -> str:
+    """Expressible in both query languages: typed inputs, f-strings of str."""
+    ddb.put_item(TableName="users", Item={"id": {"S": user_id}, "name": {"S": name}})
+    found = ddb.get_item(TableName="users", Key={"id": {"S": user_id}})
+    sqs.send_message(QueueUrl=QUEUE_URL, MessageBody=f"signup {user_id}")
+    sns.publish(TopicArn=TOPIC_ARN, Message=f"welcome {name}")
+    return found["Item"]["name"]["S"]
