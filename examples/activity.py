@@ -8,10 +8,12 @@
 
     pyflow run examples/activity.py:review --input '{"order": {"id": "o-1", "total": 80}}'
     python examples/activity.py arn:aws:states:us-east-1:123456789012:activity:review_order   # the worker
+    cd examples && python -m pyflow.worker arn:aws:states:...:activity:review_order activity:review_locally
 
-The worker below uses boto3 directly (``pyflow.worker`` will wrap this loop).
+The worker is ``pyflow.worker.run_worker``: it long-polls ``GetActivityTask``, calls
+the function with the task's input and answers ``SendTaskSuccess``, or
+``SendTaskFailure`` with the exception's class name as the error.
 """
-import json
 import sys
 
 import pyflow as pf
@@ -38,23 +40,12 @@ def review(order: dict) -> dict:
     return {"decision": decision, "message": message}
 
 
-def serve(activity_arn: str, worker_name: str = "reviewer", once: bool = False) -> None:
-    """Poll the activity and answer each task with ``review_locally`` (needs AWS credentials)."""
-    import boto3
+def serve(activity_arn: str, worker_name: str = "reviewer", max_tasks: int | None = None, client: object = None) -> int:
+    """Serve the activity with ``review_locally`` (needs AWS credentials, or a ``client``)."""
+    from pyflow.worker import run_worker
 
-    sfn = boto3.client("stepfunctions")
-    while True:
-        job = sfn.get_activity_task(activityArn=activity_arn, workerName=worker_name)  # long poll, up to 60 s
-        token = job.get("taskToken")
-        if token:
-            try:
-                output = review_locally(json.loads(job["input"]))
-            except Exception as exc:  # noqa: BLE001 - report every failure to Step Functions
-                sfn.send_task_failure(taskToken=token, error=type(exc).__name__, cause=str(exc)[:32768])
-            else:
-                sfn.send_task_success(taskToken=token, output=json.dumps(output))
-        if once:
-            return
+    return run_worker(activity_arn, review_locally, client=client, worker_name=worker_name, heartbeat=None,
+                      max_tasks=max_tasks)
 
 
 if __name__ == "__main__":

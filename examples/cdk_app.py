@@ -17,14 +17,14 @@ from pathlib import Path
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-import aws_cdk  # noqa: E402 as cdk
+import aws_cdk as cdk  # noqa: E402 - after silencing jsii's Node.js banner
 from aws_cdk import aws_cloudwatch as cloudwatch  # noqa: E402
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
-from aws_cdk import aws_stepfunctions as sfn
-from constructs import Construct
+from aws_cdk import aws_iam as iam  # noqa: E402
+from aws_cdk import aws_logs as logs  # noqa: E402
+from aws_cdk import aws_stepfunctions as sfn  # noqa: E402
+from constructs import Construct  # noqa: E402
 
-from pyflow.cdk import Workflow
+from pyflow.cdk import Workflow  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 IMPORTED_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:StateMachine2E01A3A5-N5TJppzoevKQ"

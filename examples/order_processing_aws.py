@@ -6,7 +6,9 @@ called inside a ``@workflow`` becomes a service-integration Task:
 ``arn:aws:states:::dynamodb:putItem`` where an optimized integration exists, else
 ``arn:aws:states:::aws-sdk:<service>:<action>``. Operation and parameter names are
 checked against botocore's model at compile time; natively the calls just run
-boto3 (use moto, or ``pyflow.testing.run(..., mocks=...)``, to test without AWS).
+boto3, and the local runner makes the same calls with boto3, so both can be tested
+against moto without an AWS account (``tests/examples/test_examples_run.py``), or
+with ``pyflow.testing.run(..., mocks=...)``.
 
     pyflow compile examples/order_processing_aws.py:process_order_aws
     pyflow policy examples/order_processing_aws.py:process_order_aws

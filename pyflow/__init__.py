@@ -20,6 +20,8 @@ from pyflow.api import (
     options,
     sync,
     parallel,
+    s3_items,
+    s3_results,
     task,
     task_token,
     timestamp,
@@ -31,7 +33,7 @@ from pyflow.api import (
 
 __all__ = [
     "Activity", "Fragment", "Retry", "Task", "Workflow", "branch", "context", "custom_state",
-    "errors", "fail", "fragment", "hash", "map", "options", "parallel", "sync", "task", "task_token", "timestamp",
+    "errors", "fail", "fragment", "hash", "map", "options", "parallel", "s3_items", "s3_results", "sync", "task", "task_token", "timestamp",
     "uuid", "virtual_time", "wait", "workflow",
 ]
 __version__ = "0.1.0"

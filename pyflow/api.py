@@ -339,7 +339,40 @@ def map(  # noqa: A001 - the name users expect: pf.map
         return list(fn_or_items)
     fn = fn_or_items
     retries = _as_retries(retry)
+    items = list(items)
+    batch = options.get("batch_size")
+    if batch:
+        # an ItemBatcher hands each iteration a list of items
+        items = [items[i:i + batch] for i in range(0, len(items), batch)]
     return [_run_with_retries(functools.partial(fn, item), retries) for item in items]
+
+
+def s3_items(*, bucket: str, prefix: str | None = None, key: str | None = None,
+             format: str | None = None) -> list[Any]:  # noqa: A002 - the ItemReader's own word
+    """Items a Distributed Map reads from S3: the objects under ``prefix`` (each a dict
+    like ``listObjectsV2``'s ``Contents`` entries), or the rows of one JSON/CSV file."""
+    import csv
+    import io
+    import json as _json
+
+    import boto3
+
+    s3 = boto3.client("s3")
+    if key is None:
+        out: list[Any] = []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix or ""):
+            for obj in page.get("Contents", []):
+                out.append({k: (v.isoformat() if isinstance(v, _dt.datetime) else v) for k, v in obj.items()})
+        return out
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+    if (format or "json") == "csv":
+        return list(csv.DictReader(io.StringIO(body)))
+    return list(_json.loads(body))
+
+
+def s3_results(*, bucket: str, prefix: str | None = None) -> dict[str, Any]:
+    """Where a Distributed Map writes its results (``ResultWriter``); natively unused."""
+    return {"bucket": bucket, "prefix": prefix}
 
 
 def fail(error: str = "pyflow.Failed", cause: str = "") -> None:

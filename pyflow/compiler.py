@@ -192,7 +192,7 @@ def _check_limits(definition: dict[str, Any], mod: Any, info: Any, reporter: Rep
     size = len(dumps_definition(definition).encode("utf-8"))
     if size > MAX_DEFINITION_BYTES:
         reporter.error("PF120", f"the definition is {size:,} bytes; Step Functions accepts at most 1 MB",
-                       mod.statement_span(info.node) or mod.span(info.node.name),
+                       mod.span(info.node.name),
                        help="split the workflow into nested workflows or fragments")
 
 

@@ -112,6 +112,11 @@ ENTRIES: list[Entry] = [
           "`Task`s with `Catch` to compensation chains", "order_processing", "process_order", "(pyflow)",
           "Each failure point has its own compensation path; `json.loads(err.cause)[\"errorMessage\"]` reads "
           "the message of a task's exception from the Lambda error document."),
+    Entry("AWS service integrations", "`ddb = boto3.client(\"dynamodb\")`; `ddb.put_item(...)` in the workflow",
+          "`Task` on `arn:aws:states:::dynamodb:putItem` (or `aws-sdk:<service>:<action>`)",
+          "order_processing_aws", "process_order_aws", "Custom State, Task (service integrations)",
+          "A boto3 client bound once at module level and called in the workflow is a service integration: "
+          "no Lambda in between. Operation and parameter names are checked against botocore's model."),
 ]
 
 
@@ -152,6 +157,15 @@ def slug(title: str) -> str:
     return out.strip("-")
 
 
+def mermaid(compiled: object) -> str:
+    """The state machine as ``pyflow graph --format mermaid`` draws it."""
+    from pyflow.cli.graph_cmd import source_map_for
+    from pyflow.graph import draw
+
+    return draw(compiled.definition, "mermaid", source_map_for(compiled),  # type: ignore[attr-defined]
+                title=compiled.name).decode("utf-8").rstrip()  # type: ignore[attr-defined]
+
+
 def render() -> str:
     from pyflow.compiler import compile_file
 
@@ -181,7 +195,12 @@ def render() -> str:
             "",
             entry.text,
             "",
-            f"`examples/{entry.stem}.py:{entry.function}` compiles to {summary(compiled.definition)}:",
+            f"`examples/{entry.stem}.py:{entry.function}` compiles to {summary(compiled.definition)}"
+            f" (`pyflow graph examples/{entry.stem}.py:{entry.function}`):",
+            "",
+            "```mermaid",
+            mermaid(compiled),
+            "```",
             "",
             '<div class="pf-side" markdown>',
             '<div markdown>',

@@ -55,6 +55,7 @@ class Emitter:
     types: Types
     result: str = "$states.result"
     input: str = "$states.input"
+    item: str = "$states.input"  # a Map iteration's item (``$states.input.Items`` when batched)
     counter: list[int] = field(default_factory=lambda: [0])
 
     def tmp(self, hint: str = "v") -> str:
@@ -70,6 +71,8 @@ class Emitter:
         return self.ex(e)
 
     def path(self, e: ir.Expr) -> str:
+        if isinstance(e, ir.Builtin) and e.name == "item":
+            return self.item
         if isinstance(e, ir.Input):
             return field_path(self.input, e.name)
         if isinstance(e, ir.Subscript):
@@ -332,8 +335,8 @@ class Emitter:
         return method(*args)
 
     def b_item(self) -> str:
-        """A Map iteration's item: the iteration's input."""
-        return "$states.input"
+        """A Map iteration's item: the iteration's input (its ``Items`` when batched)."""
+        return self.item
 
     def b_error_output(self) -> str:
         return "$states.errorOutput"

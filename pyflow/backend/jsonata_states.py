@@ -117,6 +117,20 @@ def retriers(raw: Any) -> list[dict[str, Any]]:
     return out
 
 
+def item_reader(reader: dict[str, Any]) -> dict[str, Any]:
+    """``pf.s3_items(...)`` as a Distributed Map's ItemReader."""
+    if reader.get("format") == "objects":
+        args = {"Bucket": reader.get("bucket")}
+        if reader.get("prefix") is not None:
+            args["Prefix"] = reader["prefix"]
+        return {"Resource": "arn:aws:states:::s3:listObjectsV2", "Arguments": args}
+    config: dict[str, Any] = {"InputType": "CSV" if reader.get("format") == "csv" else "JSON"}
+    if config["InputType"] == "CSV":
+        config["CSVHeaderLocation"] = "FIRST_ROW"
+    return {"ReaderConfig": config, "Resource": "arn:aws:states:::s3:getObject",
+            "Arguments": {"Bucket": reader.get("bucket"), "Key": reader.get("key")}}
+
+
 def sub_free_vars(sub: ir.SubMachine) -> set[str]:
     """Variables a nested machine reads (from the outer scope, among others)."""
     out: set[str] = set()
@@ -268,7 +282,8 @@ class JsonataLowering:
         return o.region == ret.region or not may_fail(ret.value)
 
     def emitter(self, inp: str, result_type: str, result: str = "$states.result") -> Emitter:
-        return Emitter(Types(self.var_types, result_type, self.input_types), result=result, input=inp)
+        return Emitter(Types(self.var_types, result_type, self.input_types), result=result, input=inp,
+                       item=getattr(self, "item", "$states.input"))
 
     def base_name(self, n: int) -> str:
         o = op(self.g, n)
@@ -349,17 +364,8 @@ class JsonataLowering:
             if retry:
                 st["Retry"] = retry
         elif isinstance(o, ir.MapState):
-            st["Type"] = "Map"
-            st["Items"] = template(sub(o.items), em)
+            st.update(self.map_fields(o, sub, em))
             uses |= ir.free_vars(sub(o.items)) | sub_free_vars(o.body)
-            mode = "DISTRIBUTED" if o.options.get("mode") == "distributed" else "INLINE"
-            start, states = self.nested(o.body).values()
-            config: dict[str, Any] = {"Mode": mode}
-            if mode == "DISTRIBUTED":
-                config["ExecutionType"] = "STANDARD"
-            st["ItemProcessor"] = {"ProcessorConfig": config, "StartAt": start, "States": states}
-            if o.max_concurrency is not None:
-                st["MaxConcurrency"] = o.max_concurrency
             retry = retriers(o.retry)
             if retry:
                 st["Retry"] = retry
@@ -457,9 +463,42 @@ class JsonataLowering:
             st["HeartbeatSeconds"] = opts["heartbeat"]
         return st
 
-    def nested(self, sub: ir.SubMachine) -> dict[str, Any]:
+    def map_fields(self, o: ir.MapState, sub: Any, em: Emitter) -> dict[str, Any]:
+        """A Map state: inline by default; Distributed with an ItemReader, batching,
+        a ResultWriter and tolerated failures when asked for."""
+        st: dict[str, Any] = {"Type": "Map"}
+        opts = o.options
+        mode = "DISTRIBUTED" if opts.get("mode") == "distributed" else "INLINE"
+        reader = opts.get("item_reader")
+        if reader is None:
+            st["Items"] = template(sub(o.items), em)
+        else:
+            st["ItemReader"] = item_reader(reader)
+        if opts.get("batch_size"):
+            st["ItemBatcher"] = {"MaxItemsPerBatch": opts["batch_size"]}
+        start, states = self.nested(o.body, item="$states.input.Items" if opts.get("batch_size") else None).values()
+        config: dict[str, Any] = {"Mode": mode}
+        if mode == "DISTRIBUTED":
+            config["ExecutionType"] = "STANDARD"
+        st["ItemProcessor"] = {"ProcessorConfig": config, "StartAt": start, "States": states}
+        if o.max_concurrency is not None:
+            st["MaxConcurrency"] = o.max_concurrency
+        writer = opts.get("result_writer")
+        if writer:
+            args = {"Bucket": writer.get("bucket")}
+            if writer.get("prefix") is not None:
+                args["Prefix"] = writer["prefix"]
+            st["ResultWriter"] = {"Resource": "arn:aws:states:::s3:putObject", "Arguments": args}
+        if opts.get("tolerated_failure_percentage") is not None:
+            st["ToleratedFailurePercentage"] = opts["tolerated_failure_percentage"]
+        if opts.get("tolerated_failure_count") is not None:
+            st["ToleratedFailureCount"] = opts["tolerated_failure_count"]
+        return st
+
+    def nested(self, sub: ir.SubMachine, item: str | None = None) -> dict[str, Any]:
         inner = JsonataLowering(sub.graph, sub.entry, self.tasks, self.input_types, self.taken,
                                 var_types=self.var_types, top=False, source_map=self.source_map)
+        inner.item = item or "$states.input"
         start, states = inner.lower()
         return {"StartAt": start, "States": states}
 

@@ -263,7 +263,13 @@ class PathEmitter:
         if isinstance(e, ir.Var):
             if not self.doc:
                 return None
+            if "." in e.name:  # a field of a stored nested result: ``pf_par1.b0.x``
+                return "$." + e.name
             return field_path("$", e.name)
+        if isinstance(e, ir.Builtin) and e.name == "keep_filter":
+            base = self.path(e.args[0])
+            # a comprehension's `if`: the iterations that kept their value (a filter: always a list)
+            return None if base is None else base + "[?(@.keep == true)].value"
         if isinstance(e, ir.TaskResult):
             return self.result
         if isinstance(e, ir.Input) and e.required:

@@ -35,13 +35,13 @@ import networkx as nx
 
 from pyflow import ir
 from pyflow.backend.jsonpath_choice import Conditions, as_rule
-from pyflow.backend.jsonpath_expr import SUGGEST, NotExpressible, PathEmitter, Val, const_arg, fold, set_field
+from pyflow.backend.jsonpath_expr import IDENT, SUGGEST, NotExpressible, PathEmitter, Val, const_arg, fold, set_field
 from pyflow.backend.names import clean, unique_names
 from pyflow.backend.types import Types, infer_var_types
 from pyflow.cfg import nodes_in_order, op, out_edges
 from pyflow.diagnostics import CompileError, Diagnostic, Span
 
-PENDING_OPS = (ir.TaskCall, ir.Wait, ir.Raise, ir.Return, ir.Assign)
+PENDING_OPS = (ir.TaskCall, ir.Wait, ir.Raise, ir.Return, ir.Assign, ir.MapState)
 TEMP = "pf_"
 
 
@@ -85,7 +85,29 @@ class JsonPathLowering:
             self.tasks[name] = SimpleNamespace(returns="dict", options={}, kind="service")
         self.input_types: dict[str, str] = dict(lowered.var_types)
         self.diags: list[Diagnostic] = []
-        self.temp_counter = 0
+        self.counter = [0]
+        self.top = True
+        self.outer: set[str] = set()
+        self.parent_types: dict[str, str] = {}
+        self.error_vars: set[str] = set()
+        self.taken: set[str] = set()
+
+    def nested(self, sub: ir.SubMachine, outer: set[str]) -> "JsonPathLowering":
+        """A lowering for a Parallel branch or a Map body: its document starts as the
+        outer document (a branch) or the ItemSelector's object (a Map iteration)."""
+        inner = object.__new__(JsonPathLowering)
+        inner.g, inner.entry, inner.tasks = sub.graph, sub.entry, self.tasks
+        inner.input_types, inner.diags, inner.counter = self.input_types, self.diags, self.counter
+        inner.top, inner.outer = False, set(outer)
+        inner.parent_types = {**self.parent_types, **self.var_types}
+        inner.error_vars = self.error_vars
+        inner.taken = self.taken
+        inner.defaults = {}
+        return inner
+
+    @property
+    def temp_counter(self) -> int:
+        return self.counter[0]
 
     # ================================================================== diagnostics
     def fail(self, what: str, span: Span | None) -> None:
@@ -94,50 +116,62 @@ class JsonPathLowering:
             self.diags.append(Diagnostic("PF130", msg, span, help=SUGGEST))
 
     def fresh(self, hint: str) -> str:
-        self.temp_counter += 1
-        return f"{TEMP}{hint}{self.temp_counter}"
+        self.counter[0] += 1
+        return f"{TEMP}{hint}{self.counter[0]}"
 
     # ================================================================== preparation
     def check_ops(self) -> None:
-        for n in self.g.nodes:
-            o = op(self.g, n)
-            if isinstance(o, (ir.Entry, ir.TaskCall, ir.Assign, ir.Wait, ir.Choice, ir.Raise, ir.Return,
-                              ir.Custom, ir.Nop)):
-                if isinstance(o, ir.TaskCall) and getattr(o, "kind", "lambda") not in ("lambda", "service"):
-                    self.fail(f"a {o.kind} call (nested workflows, activities, callbacks are not in the JSONPath "
-                              "target yet)", o.span)
-                if isinstance(o, ir.Raise) and getattr(o, "dynamic", None) is not None:
-                    self.fail("a re-raise of a caught error (try/except is not in the JSONPath target yet)", o.span)
-            else:
-                self.fail(f"`{type(o).__name__}` (parallel, map and try/except are not in the JSONPath target yet)",
-                          o.span)
-            for _, _, k in self.g.out_edges(n, keys=True):
-                if k.startswith("c"):
-                    self.fail("try/except (Catch is not in the JSONPath target yet)", o.span)
-                    break
+        for g in self.graphs():
+            for n in g.nodes:
+                o = op(g, n)
+                if isinstance(o, ir.TaskCall) and o.kind == "activity" and set(o.args) != {"input"}:
+                    self.fail("an activity call without exactly one input", o.span)
 
-    def map_exprs(self, fn) -> None:
-        for n in self.g.nodes:
-            o = op(self.g, n)
-            if isinstance(o, ir.TaskCall):
-                o.args = {k: fn(v) for k, v in o.args.items()}
-            elif isinstance(o, ir.Assign):
-                o.value = fn(o.value)
-            elif isinstance(o, ir.Wait):
-                o.seconds = fn(o.seconds) if o.seconds is not None else None
-                o.timestamp = fn(o.timestamp) if o.timestamp is not None else None
-            elif isinstance(o, ir.Choice):
-                o.tests = [fn(t) for t in o.tests]
-            elif isinstance(o, ir.Raise):
-                o.cause = fn(o.cause)
-            elif isinstance(o, ir.Return):
-                o.value = fn(o.value)
-        for _, _, d in self.g.edges(data=True):
-            if d.get("assigns"):
-                d["assigns"] = [(x, fn(e)) for x, e in d["assigns"]]
+    def graphs(self) -> list[nx.MultiDiGraph]:
+        """This machine's graph and every nested one (Parallel branches, Map bodies)."""
+        out, stack = [], [self.g]
+        while stack:
+            g = stack.pop()
+            out.append(g)
+            for n in g.nodes:
+                o = op(g, n)
+                if isinstance(o, ir.Parallel):
+                    stack.extend(b.graph for b in o.branches)
+                elif isinstance(o, ir.MapState):
+                    stack.append(o.body.graph)
+        return out
+
+    def map_exprs(self, fn, deep: bool = False) -> None:
+        for g in (self.graphs() if deep else [self.g]):
+            for n in g.nodes:
+                o = op(g, n)
+                if isinstance(o, ir.TaskCall):
+                    o.args = {k: fn(v) for k, v in o.args.items()}
+                elif isinstance(o, ir.Assign):
+                    o.value = fn(o.value)
+                elif isinstance(o, ir.Wait):
+                    o.seconds = fn(o.seconds) if o.seconds is not None else None
+                    o.timestamp = fn(o.timestamp) if o.timestamp is not None else None
+                elif isinstance(o, ir.Choice):
+                    o.tests = [fn(t) for t in o.tests]
+                elif isinstance(o, ir.Raise):
+                    o.cause = fn(o.cause)
+                    if o.dynamic is not None:
+                        o.dynamic = fn(o.dynamic)
+                elif isinstance(o, ir.Return):
+                    o.value = fn(o.value)
+                elif isinstance(o, ir.MapState):
+                    o.items = fn(o.items)
+            for _, _, d in g.edges(data=True):
+                if d.get("assigns"):
+                    d["assigns"] = [(x, fn(e)) for x, e in d["assigns"]]
 
     def prepare(self) -> None:
-        self.map_exprs(fold)
+        if not self.top:
+            self.var_types = {**self.parent_types, **infer_var_types(self._assignments(), self.input_types)}
+            self.note_errors()
+            return
+        self.map_exprs(fold, deep=True)
         # parameters with defaults: one Pass merges the defaults under the input; they are then locals
         self.defaults: dict[str, Any] = {}
         default_types: dict[str, str] = {}
@@ -156,30 +190,42 @@ class JsonPathLowering:
             return _replace_inputs(e, env) if env else e
 
         try:
-            self.map_exprs(find)
+            self.map_exprs(find, deep=True)
         except NotExpressible as exc:
             self.fail(exc.what, None)
-        self.map_exprs(replace)
+        self.map_exprs(replace, deep=True)
         self.var_types = infer_var_types(self._assignments(), self.input_types)
         self.var_types.update(default_types)
+        self.note_errors()
+
+    def note_errors(self) -> None:
+        """Variables bound by ``except ... as err`` hold ``{"Error": str, "Cause": str}``."""
+        for n in self.g.nodes:
+            for _, _, k, d in self.g.out_edges(n, keys=True, data=True):
+                for x, e in d.get("assigns", []):
+                    if isinstance(e, ir.Builtin) and e.name == "error_output":
+                        self.error_vars.add(x)
+                        self.var_types[x] = "dict"
 
     def _assignments(self) -> list[tuple[str, ir.Expr, str | None]]:
         out: list[tuple[str, ir.Expr, str | None]] = []
         for n in self.g.nodes:
             o = op(self.g, n)
             result = self.tasks[o.task].returns if isinstance(o, ir.TaskCall) and o.task in self.tasks else None
+            if isinstance(o, ir.MapState):
+                result = "list"
             target = getattr(o, "target", None)
-            if isinstance(o, (ir.TaskCall, ir.Custom)) and target:
+            if isinstance(o, (ir.TaskCall, ir.Custom, ir.MapState)) and target:
                 out.append((target, ir.TaskResult(), result))
             elif isinstance(o, ir.Assign):
                 out.append((o.target, o.value, None))
-            for _, _, d in self.g.out_edges(n, data=True):
+            for _, _, k, d in self.g.out_edges(n, keys=True, data=True):
                 for x, e in d.get("assigns", []):
-                    out.append((x, e, result))
+                    out.append((x, e, None if k.startswith("c") else result))
         return out
 
     def types(self, result: str = "any") -> Types:
-        return Types(self.var_types, result, self.input_types)
+        return JTypes(self.var_types, result, self.input_types, self.error_vars)
 
     # ------------------------------------------------------------------ choice rules and wait paths
     def prepare_tests(self) -> None:
@@ -213,6 +259,13 @@ class JsonPathLowering:
                         self.fail(exc.what, o.span)
                         rules.append(False)
                 self.rules[n] = rules
+            elif isinstance(o, ir.MapState):
+                try:
+                    if em.path(o.items) is None:
+                        em.val(o.items)
+                        o.items = ir.Var(mat(o.items, "list")[2:])
+                except NotExpressible as exc:
+                    self.fail(exc.what, o.span)
             elif isinstance(o, ir.Wait):
                 for attr in ("seconds", "timestamp"):
                     e = getattr(o, attr)
@@ -281,6 +334,8 @@ class JsonPathLowering:
 
     def is_plain_first(self, n: int) -> bool:
         """Is ``n`` entered with the execution input (merged with defaults) as its document?"""
+        if not self.top:
+            return False
         (_, first, _, d), = out_edges(self.g, self.entry)
         if n != first or self.g.in_degree(n) != 1:
             return False
@@ -303,9 +358,11 @@ class JsonPathLowering:
                 out |= ir.free_vars(e)
             return out | self.rule_fields(n)
         elif isinstance(o, ir.Raise):
-            exprs = [o.cause]
+            exprs = [o.cause] + ([o.dynamic] if o.dynamic is not None else [])
         elif isinstance(o, ir.Return):
             exprs = [o.value]
+        elif isinstance(o, (ir.Parallel, ir.MapState)):
+            return set(self.sub_reads.get(n, set())) | self.rule_fields(n)
         out = set()
         for e in exprs:
             out |= ir.free_vars(e)
@@ -319,8 +376,11 @@ class JsonPathLowering:
     def defs(self, n: int) -> set[str]:
         o = op(self.g, n)
         target = getattr(o, "target", None)
-        if isinstance(o, (ir.TaskCall, ir.Assign, ir.Custom)) and target:
+        if isinstance(o, (ir.TaskCall, ir.Assign, ir.Custom, ir.MapState)) and target:
             return {target}
+        if isinstance(o, ir.Parallel):
+            field = self.results.get(n, "")
+            return {x for x in self.var_types if x.startswith(field + ".")}
         return set()
 
     def liveness(self) -> None:
@@ -333,20 +393,20 @@ class JsonPathLowering:
             changed = False
             for n in reversed(nodes):
                 out: set[str] = set()
-                for _, v, _, d in out_edges(self.g, n):
+                for _, v, k, d in out_edges(self.g, n):
                     live = set(self.live[v])
                     for x, e in reversed(d.get("assigns", [])):
                         live.discard(x)
                         live |= ir.free_vars(e)
-                    out |= live
-                new = uses[n] | (out - defs[n])
+                    out |= live if k.startswith("c") else live - defs[n]
+                new = uses[n] | out
                 if new != self.live[n]:
                     self.live[n] = new
                     changed = True
         # definitely assigned at each node's entry
         everything = set(self.var_types) | set(self.defaults)
         self.assigned: dict[int, set[str]] = {n: set(everything) for n in nodes}
-        self.assigned[self.entry] = set(self.defaults)
+        self.assigned[self.entry] = set(self.defaults) | self.outer | (set() if self.top else self.live[self.entry])
         changed = True
         order = list(nodes_in_order(self.g, self.entry))
         while changed:
@@ -361,17 +421,34 @@ class JsonPathLowering:
                     changed = True
 
     def edge_assigned(self, u: int, d: dict) -> set[str]:
-        return self.assigned[u] | self.defs(u) | {x for x, _ in d.get("assigns", [])}
+        own = set() if str(d.get("label", "")).startswith("c") else self.defs(u)
+        return self.assigned[u] | own | {x for x, _ in d.get("assigns", [])}
 
     # ================================================================== lowering
     def lower(self) -> tuple[str, dict[str, dict[str, Any]]]:
         self.check_ops()
         if self.diags:
             raise CompileError(self.diags)
+        self.wanted_all: list[tuple[str, str, int]] = []
+        self.analyze()
+        if self.diags:
+            raise CompileError(self.diags)
+        self.emit()
+        if self.diags:
+            raise CompileError(self.diags)
+        names = unique_names(self.wanted_all, self.taken)
+        return names[self.start_gid], {names[gid]: _resolve(st, names) for gid, st in self.final.items()}
+
+    def analyze(self) -> None:
         self.prepare()
+        self.prepare_subs()
         self.prepare_tests()
         self.liveness()
+
+    def emit(self) -> None:
         g = self.g
+        self.key = f"L{self.counter[0]}_"
+        self.counter[0] += 1
         self.states: dict[str, dict[str, Any]] = {}
         self.order: list[str] = []
         self.wanted: list[tuple[str, str, int]] = []
@@ -400,20 +477,79 @@ class JsonPathLowering:
             except NotExpressible as exc:
                 self.fail(exc.what, op(g, n).span)
                 self.add(f"n{n}", "Error", 0, {"Type": "Succeed"})
-        if self.diags:
-            raise CompileError(self.diags)
-        names = unique_names(self.wanted)
-        out: dict[str, dict[str, Any]] = {}
-        for sid in self.order:
-            out[names[sid]] = _resolve(self.states[sid], names)
-        return names[start.id], out
+        self.start_gid = self.key + start.id
+        self.final = {self.key + sid: _rekey(self.states[sid], self.key) for sid in self.order}
+        self.wanted_all.extend((self.key + sid, base, line) for sid, base, line in self.wanted)
 
-    def add(self, sid: str, base: str, line: int, st: dict[str, Any]) -> str:
-        if sid not in self.states:
-            self.order.append(sid)
-            self.wanted.append((sid, clean(base), line))
-        self.states[sid] = st
-        return sid
+    def sub_machine(self, inner: "JsonPathLowering", extra: dict[str, Any] | None = None) -> "Machine":
+        inner.wanted_all = self.wanted_all
+        inner.emit()
+        return Machine(inner, extra or {})
+
+    # ------------------------------------------------------------------ nested machines
+    def prepare_subs(self) -> None:
+        """Analyze each Parallel branch and Map body: what it reads from outside, and
+        how its results come back (``branch_result`` -> fields of the stored result)."""
+        self.subs: dict[int, list[JsonPathLowering]] = {}
+        self.sub_reads: dict[int, set[str]] = {}
+        self.results: dict[int, str] = {}
+        for n in list(self.g.nodes):
+            o = op(self.g, n)
+            if isinstance(o, ir.Parallel):
+                inners = []
+                for b in o.branches:
+                    inner = self.nested(b, set())
+                    inner.analyze()
+                    inners.append(inner)
+                self.subs[n] = inners
+                self.sub_reads[n] = set().union(*(i.live[i.entry] for i in inners)) if inners else set()
+                field = self.fresh("par")
+                self.results[n] = field
+                for _, _, k, d in out_edges(self.g, n):
+                    if k.startswith("c"):
+                        continue
+                    d["assigns"] = [(x, self.branch_results(e, field, inners)) for x, e in d.get("assigns", [])]
+            elif isinstance(o, ir.MapState):
+                body = o.body
+                param = body.params[0] if body.params else self.fresh("item")
+                item = ir.Var(param)
+                for _, _, d in body.graph.edges(data=True):
+                    d["assigns"] = [(x, _replace_builtin(e, "item", item)) for x, e in d.get("assigns", [])
+                                    if not (x == param and e == ir.Builtin("item", ()))]
+                inner = self.nested(body, {param})
+                inner.var_types_seed = {}
+                inner.analyze()
+                self.subs[n] = [inner]
+                self.sub_reads[n] = (inner.live[inner.entry] - {param}) | ir.free_vars(o.items)
+                self.map_param = getattr(self, "map_param", {})
+                self.map_param[n] = param
+
+    def branch_results(self, e: ir.Expr, field: str, inners: list["JsonPathLowering"]) -> ir.Expr:
+        def visit(x: ir.Expr) -> ir.Expr:
+            if isinstance(x, ir.Builtin) and x.name == "branch_result":
+                i, key = x.args[0].value, x.args[1].value  # type: ignore[union-attr]
+                if not IDENT.match(str(key)):
+                    raise NotExpressible(f"a branch result named {key!r}")
+                name = f"{field}.b{i}.{key}"
+                self.var_types[name] = inners[i].export_type(key)
+                return ir.Var(name)
+            kids = [visit(k) for k in ir.children(x)]
+            from pyflow.backend.jsonpath_expr import _rebuild
+
+            return _rebuild(x, kids) if kids else x
+
+        return visit(e)
+
+    def export_type(self, key: str) -> str:
+        t = None
+        for n in self.g.nodes:
+            o = op(self.g, n)
+            if isinstance(o, ir.Return) and isinstance(o.value, ir.DictExpr):
+                for k, v in o.value.entries:
+                    if isinstance(k, ir.Const) and k.value == key:
+                        vt = self.types().of(v)
+                        t = vt if t in (None, vt) else "any"
+        return t or "any"
 
     def base_name(self, n: int) -> str:
         o = op(self.g, n)
@@ -450,6 +586,10 @@ class JsonPathLowering:
         o = op(self.g, v)
         if self.g.in_degree(v) != 1 or not isinstance(o, PENDING_OPS):
             return False
+        if isinstance(o, ir.MapState):
+            items = ir.substitute(o.items, env)
+            if self.emitter(v).path(items) is None:
+                return False
         if isinstance(o, ir.Wait):
             em = self.emitter(v)
             for e in (o.seconds, o.timestamp):
@@ -488,7 +628,8 @@ class JsonPathLowering:
     def materialize(self, src: tuple, v: int, need: dict[str, ir.Expr], u: int, d: dict,
                     result: str | None = None) -> Ref:
         """A Pass that rebuilds the document: every live local of ``v``."""
-        em = PathEmitter(self.types(), result=result, input_base="$" if u == self.entry else "$$.Execution.Input")
+        em = PathEmitter(self.types(), result=result,
+                         input_base="$" if u == self.entry and self.top else "$$.Execution.Input")
         self.check_copies(need, u, d, v)
         params: dict[str, Any] = {}
         for x, e in need.items():
@@ -743,6 +884,49 @@ class JsonPathLowering:
             st["Default"] = self.edge_to(("d", n), v, simul(list(d.get("assigns", [])), {}), n, d)
 
 
+class JTypes(Types):
+    """Types, plus: ``err.error``/``err.cause`` of an ``except ... as err`` are strs."""
+
+    def __init__(self, vars: dict[str, str], result: str, inputs: dict[str, str], error_vars: set[str]) -> None:
+        super().__init__(vars, result, inputs)
+        self.error_vars = error_vars
+
+    def of(self, e: ir.Expr) -> str:
+        if isinstance(e, ir.Subscript) and isinstance(e.obj, ir.Var) and e.obj.name in self.error_vars \
+                and isinstance(e.key, ir.Const) and e.key.value in ("Error", "Cause"):
+            return "str"
+        if isinstance(e, ir.Builtin) and e.name == "keep_filter":
+            return "list"
+        return super().of(e)
+
+
+@dataclass
+class Machine:
+    """A nested state machine (Parallel branch, Map ItemProcessor), named at the end."""
+
+    lowering: Any
+    extra: dict[str, Any]
+
+
+def _rekey(st: Any, key: str) -> Any:
+    if isinstance(st, Ref):
+        return Ref(key + st.id)
+    if isinstance(st, dict):
+        return {k: _rekey(v, key) for k, v in st.items()}
+    if isinstance(st, list):
+        return [_rekey(v, key) for v in st]
+    return st
+
+
+def _replace_builtin(e: ir.Expr, name: str, by: ir.Expr) -> ir.Expr:
+    if isinstance(e, ir.Builtin) and e.name == name:
+        return by
+    kids = [_replace_builtin(k, name, by) for k in ir.children(e)]
+    from pyflow.backend.jsonpath_expr import _rebuild
+
+    return _rebuild(e, kids) if kids else e
+
+
 def _replace_inputs(e: ir.Expr, env: dict[str, ir.Expr]) -> ir.Expr:
     if isinstance(e, ir.Input) and e.name in env and e.default is not None:
         return env[e.name]
@@ -755,6 +939,10 @@ def _replace_inputs(e: ir.Expr, env: dict[str, ir.Expr]) -> ir.Expr:
 def _resolve(st: Any, names: dict[str, str]) -> Any:
     if isinstance(st, Ref):
         return names[st.id]
+    if isinstance(st, Machine):
+        lw = st.lowering
+        return {**st.extra, "StartAt": names[lw.start_gid],
+                "States": {names[gid]: _resolve(x, names) for gid, x in lw.final.items()}}
     if isinstance(st, dict):
         return {k: _resolve(v, names) for k, v in st.items()}
     if isinstance(st, list):

@@ -281,6 +281,10 @@ class FunctionLowerer(StructuredLowering, ServiceLowering):
                 return frontier
             if isinstance(stmt, cst.With):
                 return self.with_stmt(stmt, frontier)
+            if isinstance(stmt, cst.Match):
+                self.error(LATER, "`match` statements are not supported by this version of pyflow", stmt,
+                           help="write the cases as an if/elif chain")
+                return frontier
             if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
                 self.error("PF100", "a workflow cannot define functions or classes", stmt,
                            help="define it at module level as a @task")

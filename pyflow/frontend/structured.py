@@ -500,8 +500,10 @@ class StructuredLowering:
                        help="or iterate: `for x in pf.map(items):`")
             raise self.Unsupported
         fn_node, items_node = args[0].value, args[1].value
-        items = self.expr(items_node)
-        max_conc, retry, mode = self.map_options(options, node)
+        max_conc, retry, mode, extra = self.map_options(options, node)
+        items, reader = self.map_items(items_node, mode)
+        if reader is not None:
+            extra["item_reader"] = reader
         param = self.temp("item")
 
         def build(f: "Frontier") -> "Frontier":
@@ -530,12 +532,16 @@ class StructuredLowering:
         self.pending = pending
         tmp = self.temp("map")
         self.pending.append(ir.MapState(items, body, target=tmp, max_concurrency=max_conc, retry=retry,
-                                        options={"mode": mode}, span=self.span(node)))
+                                        options=extra, span=self.span(node)))
         return ir.Var(tmp)
 
-    def map_options(self: "FunctionLowerer", options: dict[str, cst.BaseExpression], node: cst.CSTNode) -> tuple:
+    def map_options(self: "FunctionLowerer", options: dict[str, cst.BaseExpression], node: cst.CSTNode,
+                    statement: bool = False) -> tuple:
+        """(max_concurrency, retry, mode, extra): extra holds the Distributed Map options."""
         max_conc = retry = None
         mode = "inline"
+        extra: dict[str, Any] = {}
+        ints = {"batch_size": "batch_size", "tolerated_failure_count": "tolerated_failure_count"}
         for key, value in options.items():
             if key == "max_concurrency":
                 try:
@@ -551,10 +557,58 @@ class StructuredLowering:
                     mode = "?"
                 if mode not in ("inline", "distributed"):
                     self.error("PF111", "mode must be \"inline\" or \"distributed\"", value)
+            elif key in ints or key == "tolerated_failure_percentage":
+                try:
+                    number = literal(value)
+                    if not isinstance(number, (int, float)) or isinstance(number, bool) or number < 0:
+                        raise ValueError
+                    extra[key] = number
+                except (ValueError, SyntaxError, TypeError):
+                    self.error("PF111", f"{key} must be a non-negative number literal", value)
+            elif key == "result_writer":
+                if not (isinstance(value, cst.Call) and self.mod.pyflow_name(value.func) == "s3_results"):
+                    self.error("PF111", "result_writer= takes pf.s3_results(bucket=..., prefix=...)", value)
+                elif not statement:
+                    self.error("PF111", "result_writer= replaces the Map's result by a manifest: use it only in "
+                               "`for x in pf.map(...):`, whose results are discarded", value,
+                               help="or drop result_writer= to get the list of results back")
+                else:
+                    extra["result_writer"] = self.literal_kwargs(value, ("bucket", "prefix"))
             else:
                 self.error("PF111", f"pf.map() has no option {key!r}", value,
-                           help="options: max_concurrency, retry, mode")
-        return max_conc, retry, mode
+                           help="options: max_concurrency, retry, mode, batch_size, tolerated_failure_count, "
+                                "tolerated_failure_percentage, result_writer")
+        distributed_only = set(extra) - {"tolerated_failure_count", "tolerated_failure_percentage"}
+        if mode != "distributed" and distributed_only:
+            self.error("PF111", f"{', '.join(sorted(distributed_only))} need mode=\"distributed\"", node)
+        extra["mode"] = mode
+        return max_conc, retry, mode, extra
+
+    def literal_kwargs(self: "FunctionLowerer", call: cst.Call, allowed: tuple[str, ...]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for arg in call.args:
+            if arg.keyword is None or arg.keyword.value not in allowed:
+                self.error("PF111", f"use keyword arguments: {', '.join(allowed)}", arg)
+                continue
+            try:
+                out[arg.keyword.value] = literal(arg.value)
+            except (ValueError, SyntaxError):
+                self.error("PF111", f"{arg.keyword.value}= must be a literal", arg.value)
+        return out
+
+    def map_items(self: "FunctionLowerer", node: cst.BaseExpression, mode: str) -> tuple[ir.Expr, dict[str, Any] | None]:
+        """The Map's items: an expression, or ``pf.s3_items(...)`` read by a Distributed Map."""
+        if isinstance(node, cst.Call) and self.mod.pyflow_name(node.func) == "s3_items":
+            reader = self.literal_kwargs(node, ("bucket", "prefix", "key", "format"))
+            fmt = reader.get("format", "objects" if "key" not in reader else "json")
+            if mode != "distributed":
+                self.error("PF111", "pf.s3_items() is read by a Distributed Map: add mode=\"distributed\"", node)
+            if "bucket" not in reader or fmt not in ("objects", "json", "csv") or (fmt != "objects") != ("key" in reader):
+                self.error("PF111", "pf.s3_items(bucket=..., prefix=...) lists objects; "
+                           "pf.s3_items(bucket=..., key=..., format=\"json\"|\"csv\") reads one file", node)
+            reader["format"] = fmt
+            return ir.Const(None), reader
+        return self.expr(node), None
 
     def for_map(self: "FunctionLowerer", stmt: cst.For, frontier: "Frontier") -> "Frontier":
         call = stmt.iter
@@ -564,14 +618,16 @@ class StructuredLowering:
         if len(args) != 1 or not isinstance(stmt.target, cst.Name):
             self.error("PF111", "write `for item in pf.map(items):`", stmt)
             return frontier
-        items = self.expr(args[0].value)
+        max_conc, retry, mode, extra = self.map_options(options, call, statement=True)
+        items, reader = self.map_items(args[0].value, mode)
+        if reader is not None:
+            extra["item_reader"] = reader
         frontier = self.flush(frontier)
-        max_conc, retry, mode = self.map_options(options, call)
         var = stmt.target.value
         stmts = self._body(stmt.body)
         body = self.sub_machine(lambda f: self.block(stmts, f), [var], stmt.body, "m", returns=True)
         node = self.new(ir.MapState(items, body, target=None, max_concurrency=max_conc, retry=retry,
-                                    options={"mode": mode}, span=self.span(stmt)))
+                                    options=extra, span=self.span(stmt)))
         self.connect(frontier, node)
         return [(node, "next")]
 

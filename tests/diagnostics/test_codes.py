@@ -60,14 +60,6 @@ CASES: list[tuple[str, str, str, str, int]] = [
                 return x
             return submit_job(order)
     '''), "def helper(x):", 0),
-    ("match", "PF100", body('''
-        @workflow
-        def wf(order: dict):
-            match order["kind"]:
-                case "a":
-                    return submit_job(order)
-            return None
-    '''), 'match order["kind"]:', 0),
     ("import-inside", "PF100", body('''
         @workflow
         def wf(order: dict):
@@ -278,16 +270,41 @@ CASES: list[tuple[str, str, str, str, int]] = [
             continue
     '''), "continue", 0),
     # PF110 later milestones
-    ("aws-sdk", "PF110", body('''
+    ("match", "PF110", body('''
+        @workflow
+        def wf(order: dict):
+            match order["kind"]:
+                case "a":
+                    return 1
+            return order
+    '''), 'match order["kind"]:', 0),
+    # PF140-PF142 boto3 service calls, checked against botocore's model
+    ("unknown-operation", "PF140", body('''
         import boto3
 
-        dynamodb = boto3.client("dynamodb")
+        ddb = boto3.client("dynamodb")
 
         @workflow
         def wf(order: dict):
-            dynamodb.put_item(TableName="orders", Item={"id": {"S": order["id"]}})
+            ddb.put_itme(TableName="orders", Item={"id": {"S": order["id"]}})
             return order
-    '''), 'dynamodb.put_item(TableName="orders", Item={"id": {"S": order["id"]}})', 0),
+    '''), "ddb.put_itme", 0),
+    ("unknown-parameter", "PF141", body('''
+        import boto3
+
+        ddb = boto3.client("dynamodb")
+
+        @workflow
+        def wf(order: dict):
+            ddb.put_item(TableNme="orders", Item={"id": {"S": order["id"]}})
+            return order
+    '''), 'TableNme="orders"', 0),
+    ("sync-misuse", "PF142", body('''
+        @workflow
+        def wf(order: dict):
+            result = pf.sync(submit_job(order))
+            return result
+    '''), "pf.sync(submit_job(order))", 0),
     # PF114 leaving a parallel branch / map body / wrapped try body
     ("return-in-map", "PF114", body('''
         @workflow

@@ -154,15 +154,16 @@ def test_activity_with_its_local_worker(total: int, approved: bool) -> None:
     assert execution.output["decision"]["approved"] is approved
 
 
-def test_activity_worker_answers_with_boto3() -> None:
-    """The worker loop, against a fake Step Functions client."""
+def test_activity_worker_answers_through_pyflow_worker() -> None:
+    """The worker (pyflow.worker.run_worker) against a fake Step Functions client."""
     module = load("activity")
     calls: list[tuple[str, dict]] = []
+    inputs = [{"id": "o-9", "total": 50}, {"total": 1}]  # the second has no id: a KeyError
 
     class FakeSfn:
         def get_activity_task(self, **kw: Any) -> dict:
             calls.append(("get", kw))
-            return {"taskToken": "tok", "input": json.dumps({"id": "o-9", "total": 50})}
+            return {"taskToken": f"tok{len(calls)}", "input": json.dumps(inputs.pop(0))}
 
         def send_task_success(self, **kw: Any) -> None:
             calls.append(("success", kw))
@@ -170,26 +171,45 @@ def test_activity_worker_answers_with_boto3() -> None:
         def send_task_failure(self, **kw: Any) -> None:
             calls.append(("failure", kw))
 
-    boto3 = pytest.importorskip("boto3")
-    original = boto3.client
-    boto3.client = lambda *a, **k: FakeSfn()  # type: ignore[assignment]
-    try:
-        module.serve("arn:aws:states:us-east-1:123456789012:activity:review_order", once=True)
-    finally:
-        boto3.client = original
-    assert calls[1] == ("success", {"taskToken": "tok", "output": json.dumps({"id": "o-9", "approved": True})})
+    assert module.serve("arn:aws:states:us-east-1:123456789012:activity:review_order", max_tasks=2,
+                        client=FakeSfn()) == 2
+    assert calls[1] == ("success", {"taskToken": "tok1", "output": json.dumps({"id": "o-9", "approved": True})})
+    assert calls[3][0] == "failure" and calls[3][1]["error"] == "KeyError"
 
 
-@pytest.mark.xfail(strict=False, reason="boto3 service integrations in workflows (PF110) are being implemented")
-def test_order_processing_aws_compiles_and_runs() -> None:
+@pytest.fixture()
+def aws(monkeypatch: pytest.MonkeyPatch):
+    """moto in place of AWS: boto3 calls made natively and by the local runner both land there."""
+    moto = pytest.importorskip("moto")
+    for key, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
+                       "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(key, value)
+    with moto.mock_aws():
+        import boto3
+
+        ddb = boto3.client("dynamodb")
+        ddb.create_table(TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        queue_url = boto3.client("sqs").create_queue(QueueName="shipping")["QueueUrl"]
+        topic_arn = boto3.client("sns").create_topic(Name="orders")["TopicArn"]
+        yield {"ddb": ddb, "queue_url": queue_url, "topic_arn": topic_arn}
+
+
+@pytest.mark.parametrize("card,status", [("4242", "shipped"), ("0000", "payment_declined")])
+def test_order_processing_aws(aws: dict, card: str, status: str) -> None:
     definition = compile_file(EXAMPLES / "order_processing_aws.py", "process_order_aws").definition
     resources = {s.get("Resource") for s in definition["States"].values() if s["Type"] == "Task"}
-    assert "arn:aws:states:::dynamodb:putItem" in resources
+    assert {"arn:aws:states:::dynamodb:putItem", "arn:aws:states:::sqs:sendMessage",
+            "arn:aws:states:::sns:publish"} <= resources
+    sys.modules.pop("pyflow_examples_order_processing_aws", None)  # its clients must be made inside moto
     module = load("order_processing_aws")
-    mocks = {r: {"result": {}} for r in resources if r and r.startswith("arn:aws:states:::")}
-    execution = run(module.process_order_aws, ORDER_OK, mocks=mocks)
-    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
-    assert execution.output["status"] == "shipped"
+    execution_input = {**ORDER_OK, "order": {**ORDER_OK["order"], "card": card},
+                       "queue_url": aws["queue_url"], "topic_arn": aws["topic_arn"]}
+    execution = assert_agrees(module.process_order_aws, execution_input)
+    assert execution.output["status"] == status
+    item = aws["ddb"].get_item(TableName="orders", Key={"id": {"S": "o-1"}})["Item"]
+    assert item["status"]["S"] == ("RESERVED" if status == "shipped" else "DECLINED")
 
 
 def test_every_example_workflow_is_exercised() -> None:
