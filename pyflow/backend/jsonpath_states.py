@@ -362,7 +362,8 @@ class JsonPathLowering:
         elif isinstance(o, ir.Return):
             exprs = [o.value]
         elif isinstance(o, (ir.Parallel, ir.MapState)):
-            return set(self.sub_reads.get(n, set())) | self.rule_fields(n)
+            items = ir.free_vars(o.items) if isinstance(o, ir.MapState) else set()
+            return set(self.sub_reads.get(n, set())) | items
         out = set()
         for e in exprs:
             out |= ir.free_vars(e)
@@ -520,7 +521,7 @@ class JsonPathLowering:
                 inner.var_types_seed = {}
                 inner.analyze()
                 self.subs[n] = [inner]
-                self.sub_reads[n] = (inner.live[inner.entry] - {param}) | ir.free_vars(o.items)
+                self.sub_reads[n] = inner.live[inner.entry] - {param}
                 self.map_param = getattr(self, "map_param", {})
                 self.map_param[n] = param
 
@@ -551,16 +552,28 @@ class JsonPathLowering:
                         t = vt if t in (None, vt) else "any"
         return t or "any"
 
+    def add(self, sid: str, base: str, line: int, st: dict[str, Any]) -> str:
+        """Record a state (``sid`` is local to this machine; names are made unique machine-wide)."""
+        if sid not in self.states:
+            self.order.append(sid)
+            self.wanted.append((sid, clean(base), line))
+        self.states[sid] = st
+        return sid
+
     def base_name(self, n: int) -> str:
         o = op(self.g, n)
         if isinstance(o, ir.TaskCall):
             base = o.task
         elif isinstance(o, ir.Choice):
-            base = {"while": "While", "for": "For"}.get(o.kind, "If")
+            base = {"while": "While", "for": "For", "reraise": "Reraise"}.get(o.kind, "If")
         elif isinstance(o, ir.Wait):
             base = "Wait"
         elif isinstance(o, ir.Raise):
-            base = o.error.rsplit(".", 1)[-1]
+            base = o.error.rsplit(".", 1)[-1] if o.error else "Reraise"
+        elif isinstance(o, ir.Parallel):
+            base = {"try": "Try", "guard": "Guard"}.get(o.kind, "Parallel")
+        elif isinstance(o, ir.MapState):
+            base = f"Map_{o.target}" if o.target and not o.target.startswith(TEMP) else "Map"
         elif isinstance(o, ir.Return):
             base = "Return"
         elif isinstance(o, ir.Assign):
@@ -656,6 +669,18 @@ class JsonPathLowering:
         sid = f"n{n}"
         if isinstance(o, ir.TaskCall):
             self.task(n, o, P)
+        elif isinstance(o, ir.MapState):
+            self.map_state(n, o, P)
+        elif isinstance(o, ir.Parallel):
+            self.parallel(n, o)
+        elif isinstance(o, ir.Raise) and o.dynamic is not None:
+            em = self.emitter(n)
+            dyn = ir.substitute(o.dynamic, P)
+            paths = [em.path(ir.Subscript(dyn, ir.Const(f))) for f in ("Error", "Cause")]
+            if None in paths:
+                raise NotExpressible("re-raising an error that is not held in a variable")
+            self.add(sid, self.base_name(n), self.line(n), {"Type": "Fail", "ErrorPath": paths[0],
+                                                            "CausePath": paths[1]})
         elif isinstance(o, ir.Choice):
             self.choice(n, o)
         elif isinstance(o, ir.Wait):
@@ -764,12 +789,37 @@ class JsonPathLowering:
         sid = f"n{n}"
         meta = self.tasks[o.task]
         em = self.emitter(n)
-        resource = o.options["resource"] if o.kind == "service" else "${" + o.task + "}"
-        st: dict[str, Any] = {"Type": "Task", "Resource": resource}
         params: dict[str, Any] = {}
         for name, arg in o.args.items():
             set_field(params, name, em.val(ir.substitute(arg, P)))
-        if params or o.kind != "service":
+        st: dict[str, Any] = {"Type": "Task"}
+        ref = "${" + o.task + "}"
+        result: ir.Expr = ir.TaskResult()
+        if o.kind == "service":
+            st["Resource"] = o.options["resource"]
+            if params:
+                st["Parameters"] = params
+        elif o.kind == "workflow":
+            # a nested execution; .sync:2 gives its output parsed, under "Output"
+            st["Resource"] = "arn:aws:states:::states:startExecution.sync:2"
+            st["Parameters"] = {"StateMachineArn": ref, "Input": params}
+            result = ir.Subscript(ir.TaskResult(), ir.Const("Output"))
+        elif o.kind == "callback":
+            st["Resource"] = "arn:aws:states:::lambda:invoke.waitForTaskToken"
+            st["Parameters"] = {"FunctionName": ref, "Payload": params}
+        elif o.kind == "activity":
+            st["Resource"] = ref
+            value = em.val(ir.substitute(o.args["input"], P))
+            if value.kind == "tmpl" or value.kind == "const" and isinstance(value.value, dict):
+                st["Parameters"] = value.value
+            elif value.kind == "path":
+                # the activity's input is one value of the document: InputPath selects it
+                # (ResultPath still combines the result with the state's own input)
+                st["InputPath"] = value.value
+            else:
+                raise NotExpressible("an activity input that is not a dict or a variable")
+        else:
+            st["Resource"] = ref
             st["Parameters"] = params
         opts = {**meta.options, **o.options}
         if isinstance(opts.get("timeout"), int):
@@ -778,18 +828,86 @@ class JsonPathLowering:
             st["HeartbeatSeconds"] = opts["heartbeat"]
         from pyflow.backend.jsonata_states import retriers
 
-        retry = retriers(opts.get("retry"))
         self.add(sid, self.base_name(n), self.line(n), st)
-        edges = out_edges(self.g, n)
-        if not edges:
+        self.result_tail(n, st, P, o.target, result, meta.returns if o.kind != "workflow" else "any",
+                         retriers(opts.get("retry")))
+
+    def map_state(self, n: int, o: ir.MapState, P: dict[str, ir.Expr]) -> None:
+        em = self.emitter(n)
+        inner, = self.subs[n]
+        param = self.map_param[n]
+        items = ir.substitute(o.items, P)
+        path = em.path(items)
+        if path is None:
+            raise NotExpressible("the items of a map")
+        st: dict[str, Any] = {"Type": "Map", "ItemsPath": path}
+        # no Variables: each iteration gets the item and every outer local it reads
+        sel: dict[str, Any] = {param + ".$": "$$.Map.Item.Value"}
+        for x in sorted(self.sub_reads[n], key=self.var_key):
+            set_field(sel, x, em.val(ir.substitute(ir.Var(x), P)))
+        st["ItemSelector"] = sel
+        mode = "DISTRIBUTED" if o.options.get("mode") == "distributed" else "INLINE"
+        config: dict[str, Any] = {"Mode": mode}
+        if mode == "DISTRIBUTED":
+            config["ExecutionType"] = "STANDARD"
+        self.add(f"n{n}", self.base_name(n), self.line(n), st)
+        st["ItemProcessor"] = self.sub_machine(inner, {"ProcessorConfig": config})
+        if o.max_concurrency is not None:
+            st["MaxConcurrency"] = o.max_concurrency
+        from pyflow.backend.jsonata_states import retriers
+
+        result: ir.Expr = ir.Builtin("keep_filter", (ir.TaskResult(),)) if o.filtered else ir.TaskResult()
+        self.result_tail(n, st, P, o.target, result, "list", retriers(o.retry))
+
+    def parallel(self, n: int, o: ir.Parallel) -> None:
+        field = self.results[n]
+        st: dict[str, Any] = {"Type": "Parallel"}
+        self.add(f"n{n}", self.base_name(n), self.line(n), st)
+        st["Branches"] = [self.sub_machine(inner) for inner in self.subs[n]]
+        from pyflow.backend.jsonata_states import retriers
+
+        retry = retriers(o.retry)
+        edges = [e for e in out_edges(self.g, n) if not e[2].startswith("c")]
+        if edges:
+            (_, v, k, d), = edges
+            env = {x: e for x, e in simul(list(d.get("assigns", [])), {}).items() if e != ir.Var(x)}
+            used = any(x.startswith(field + ".") for e in env.values() for x in ir.free_vars(e))
+            if used:
+                # each branch returns a dict of the locals it exports; moto reads `$[0].x` as a
+                # list, so the branch results are kept whole (`$[i]`) and read as `$.field.bi.x`
+                st["ResultSelector"] = {f"b{i}.$": f"$[{i}]" for i in range(len(o.branches))}
+                st["ResultPath"] = "$." + field
+            else:
+                st["ResultPath"] = None
+            if retry:
+                st["Retry"] = retry
+            st["Next"] = self.edge_to(("n", n), v, env, n, d)
+        else:
+            st["ResultPath"] = None
+            if retry:
+                st["Retry"] = retry
             st["End"] = True
+        self.catches(n, st, {})
+        self.order_tail(st)
+
+    def result_tail(self, n: int, st: dict[str, Any], P: dict[str, ir.Expr], target: str | None,
+                    result: ir.Expr, rtype: str, retry: list[Any]) -> None:
+        """Where the state's result goes (ResultPath / ResultSelector / a folded return), then Catch."""
+        em = self.emitter(n)
+        edges = [e for e in out_edges(self.g, n) if not e[2].startswith("c")]
+        if not edges:
+            st["ResultPath"] = None
+            if retry:
+                st["Retry"] = retry
+            st["End"] = True
+            self.catches(n, st, P)
+            self.order_tail(st)
             return
         (_, v, k, d), = edges
         base = dict(P)
-        if o.target:
-            base[o.target] = ir.TaskResult()
+        if target:
+            base[target] = result
         env = {x: e for x, e in simul(list(d.get("assigns", [])), base).items() if e != ir.Var(x)}
-        rtype = meta.returns
         selector_em = PathEmitter(self.types(rtype), result="$", doc=False)
         vo = op(self.g, v)
         tail: dict[str, Any] = {}
@@ -813,10 +931,9 @@ class JsonPathLowering:
                     set_field(sel, x, selector_em.val(e))
                 tail = {"ResultSelector": sel, "Next": Ref(f"n{v}")}
             else:
-                keep_old = any(o.target in ir.free_vars(e) for e in changed.values()) if o.target else True
-                field = o.target if o.target and not keep_old else self.fresh("result")
-                if field.startswith(TEMP):
-                    self.var_types[field] = rtype
+                keep_old = any(target in ir.free_vars(e) for e in changed.values()) if target else True
+                field = target if target and not keep_old else self.fresh("result")
+                self.var_types[field] = rtype
                 stored = {x: ir.substitute(e, {ir.RESULT: ir.Var(field)}) for x, e in changed.items()}
                 tail = {"ResultPath": f"$.{field}" if uses_result else None}
                 if self.accepts_pending(v, stored) and all(
@@ -829,9 +946,33 @@ class JsonPathLowering:
         if retry:
             tail["Retry"] = retry
         st.update(tail)
-        for key in ("Next", "End"):
+        self.catches(n, st, P)
+        self.order_tail(st)
+
+    @staticmethod
+    def order_tail(st: dict[str, Any]) -> None:
+        for key in ("Retry", "Catch", "Next", "End"):
             if key in st:
                 st[key] = st.pop(key)
+
+    def catches(self, n: int, st: dict[str, Any], P: dict[str, ir.Expr]) -> None:
+        """Catch in Python's except order; ``err`` lands in the state's input by ResultPath,
+        assignments on the way (and those folded into the failing state) are redone after."""
+        out = []
+        for _, v, k, d in out_edges(self.g, n):
+            if not k.startswith("c"):
+                continue
+            seq = list(d.get("assigns", []))
+            err = next((x for x, e in seq if isinstance(e, ir.Builtin) and e.name == "error_output"), None)
+            rest = [(x, ir.Var(err) if isinstance(e, ir.Builtin) and e.name == "error_output" else e) for x, e in seq]
+            env = {x: e for x, e in simul(rest, P).items() if e != ir.Var(x)}
+            catcher: dict[str, Any] = {"ErrorEquals": list(d.get("errors") or ["States.ALL"])}
+            wanted = err is not None and (err in self.live[v] or any(err in ir.free_vars(e) for e in env.values()))
+            catcher["ResultPath"] = f"$.{err}" if wanted else None
+            catcher["Next"] = self.edge_to(("c", f"{n}_{k}"), v, env, n, d)
+            out.append(catcher)
+        if out:
+            st["Catch"] = out
 
     def selectable(self, need: dict[str, ir.Expr], em: PathEmitter) -> bool:
         if not need:

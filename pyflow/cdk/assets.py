@@ -185,7 +185,9 @@ def build_asset(root: Path, *, exclude: Iterable[Path] = ()) -> Path:
         return _built[key]
     dest = _staging() / f"asset{len(_built)}"
     budget = [0]
-    _copy_tree(root, dest, budget=budget, skip_top=frozenset({"pyflow"}), skip_paths=frozenset(excluded))
+    # the staging directory may itself lie under ``root`` (a workflow in /tmp): never copy it into itself
+    skip = frozenset(excluded) | {_staging().resolve()}
+    _copy_tree(root, dest, budget=budget, skip_top=frozenset({"pyflow"}), skip_paths=skip)
     for path in runtime_modules():
         _copy_file(path, dest / "pyflow" / path.relative_to(_PYFLOW_DIR), budget)
     for dep in _dependency_paths():
