@@ -29,6 +29,7 @@ SECTIONS = {
     "compile": "benchmarks.compile_bench",
     "runner": "benchmarks.runner_bench",
     "synth": "benchmarks.synth_bench",
+    "cost": "benchmarks.cost_bench",
 }
 # Keyword arguments that make a section small, used with --quick when its bench() takes them.
 QUICK_KWARGS: dict[str, Any] = {"quick": True, "min_seconds": 0.2, "moto_runs": 1, "runs": 1, "repeats": 1, "repeat": 1}

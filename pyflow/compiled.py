@@ -65,6 +65,14 @@ class CompiledWorkflow:
         names = {t.name for t in self.tasks} | {w.name for w in self.nested} | set(self.activities)
         return tuple(sorted(names))
 
+    def state_machines(self) -> dict[str, dict[str, Any]]:
+        """Nested workflows' definitions by substitution name, for a local runner."""
+        found: dict[str, dict[str, Any]] = {}
+        for wf in self.nested:
+            found[wf.name] = wf.definition
+            found.update(wf.state_machines())
+        return found
+
     def task_functions(self) -> dict[str, Callable[..., Any]]:
         """Import the task modules and map each Resource string to its ``@task`` object."""
         found: dict[str, Callable[..., Any]] = {}

@@ -37,15 +37,20 @@ def _is_workflow(obj: Any) -> bool:
 
 def compile_for_test(workflow: Any, query_language: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Compile a ``@workflow``: (definition, {resource: task}) for the local runner."""
+    definition, functions, _ = compile_for_run(workflow, query_language)
+    return definition, functions
+
+
+def compile_for_run(workflow: Any, query_language: str | None = None
+                    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(definition, {resource: task}, {nested workflow: definition}) for the local runner."""
     from pyflow.compiler import compile_workflow  # the lead's compiler; imported only when needed
 
     if query_language is None:
         compiled = compile_workflow(workflow)
     else:
         compiled = compile_workflow(workflow, query_language=query_language)
-    definition = compiled.definition
-    functions = dict(compiled.task_functions())
-    return definition, functions
+    return compiled.definition, dict(compiled.task_functions()), compiled.state_machines()
 
 
 def run(
@@ -62,11 +67,12 @@ def run(
     ``mocks`` say otherwise; extra ``options`` go to ``run_definition``.
     """
     if _is_workflow(workflow_or_definition):
-        definition, functions = compile_for_test(workflow_or_definition, query_language)
+        definition, functions, machines = compile_for_run(workflow_or_definition, query_language)
         if tasks is None:
             tasks = functions
         elif isinstance(tasks, Mapping):
             tasks = {**functions, **tasks}
+        options.setdefault("state_machines", machines)
         return run_definition(definition, execution_input, tasks=tasks, mocks=mocks, **options)
     if isinstance(workflow_or_definition, os.PathLike):
         workflow_or_definition = os.fspath(workflow_or_definition)

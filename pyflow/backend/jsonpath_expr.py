@@ -292,6 +292,13 @@ class PathEmitter:
     def val(self, e: ir.Expr) -> Val:
         if isinstance(e, ir.Const):
             return Val("const", e.value)
+        picked = pick_entry(e)
+        if picked is not None:
+            return self.val(picked)
+        if isinstance(e, (ir.BinOp, ir.FString, ir.Builtin)) and not ir.free_vars(e):
+            folded = fold(e)  # constants substituted in by a folded assignment
+            if isinstance(folded, ir.Const):
+                return Val("const", folded.value)
         p = self.path(e)
         if p is not None:
             return Val("path", p)
@@ -483,6 +490,19 @@ def _builtin_name(name: str) -> str:
     return {"json_dumps": "json.dumps()", "json_loads": "json.loads()", "concat_lists": "`[*a, *b]`",
             "setitem": "`d[k] = v`", "check_unpack": "tuple unpacking", "isinstance": "isinstance() as a value",
             "fnmatch": "fnmatch() as a value"}.get(name, f"{name}()")
+
+
+def pick_entry(e: ir.Expr) -> ir.Expr | None:
+    """``{"k": v, ...}["k"]`` -> ``v`` (a raised error's fields, substituted into a handler)."""
+    if isinstance(e, ir.Subscript) and isinstance(e.obj, ir.Const) and isinstance(e.obj.value, dict) \
+            and isinstance(e.key, ir.Const) and isinstance(e.key.value, str) and e.key.value in e.obj.value:
+        return ir.Const(e.obj.value[e.key.value])
+    if isinstance(e, ir.Subscript) and isinstance(e.obj, ir.DictExpr) and isinstance(e.key, ir.Const) \
+            and all(k is not None for k, _ in e.obj.entries):
+        found = [v for k, v in e.obj.entries if isinstance(k, ir.Const) and k.value == e.key.value]
+        if found and all(isinstance(k, ir.Const) for k, _ in e.obj.entries):
+            return found[-1]
+    return None
 
 
 def const_arg(value: Any) -> str:

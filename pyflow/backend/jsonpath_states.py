@@ -199,13 +199,26 @@ class JsonPathLowering:
         self.note_errors()
 
     def note_errors(self) -> None:
-        """Variables bound by ``except ... as err`` hold ``{"Error": str, "Cause": str}``."""
+        """Variables bound by ``except ... as err`` hold ``{"Error": str, "Cause": str}``
+        (as do those a ``raise`` caught in the same function assigns)."""
         for n in self.g.nodes:
+            o = op(self.g, n)
+            seq = [(o.target, o.value)] if isinstance(o, ir.Assign) else []
             for _, _, k, d in self.g.out_edges(n, keys=True, data=True):
-                for x, e in d.get("assigns", []):
-                    if isinstance(e, ir.Builtin) and e.name == "error_output":
-                        self.error_vars.add(x)
-                        self.var_types[x] = "dict"
+                seq += list(d.get("assigns", []))
+            for x, e in seq:
+                if isinstance(e, ir.Builtin) and e.name == "error_output":
+                    self.error_vars.add(x)
+                    self.var_types[x] = "dict"
+                elif self.is_error_object(e):
+                    self.error_vars.add(x)
+
+    def is_error_object(self, e: ir.Expr) -> bool:
+        if isinstance(e, ir.Const):
+            return isinstance(e.value, dict) and list(e.value) == ["Error", "Cause"] and all(
+                isinstance(v, str) for v in e.value.values())
+        return isinstance(e, ir.DictExpr) and [k.value for k, _ in e.entries if isinstance(k, ir.Const)] \
+            == ["Error", "Cause"] and all(self.types().of(v) == "str" for _, v in e.entries)
 
     def _assignments(self) -> list[tuple[str, ir.Expr, str | None]]:
         out: list[tuple[str, ir.Expr, str | None]] = []
@@ -1033,6 +1046,11 @@ class JTypes(Types):
         self.error_vars = error_vars
 
     def of(self, e: ir.Expr) -> str:
+        from pyflow.backend.jsonpath_expr import pick_entry
+
+        picked = pick_entry(e)
+        if picked is not None:
+            return self.of(picked)
         if isinstance(e, ir.Subscript) and isinstance(e.obj, ir.Var) and e.obj.name in self.error_vars \
                 and isinstance(e.key, ir.Const) and e.key.value in ("Error", "Cause"):
             return "str"

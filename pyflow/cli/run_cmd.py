@@ -136,13 +136,13 @@ def _run_native(workflow: Any, execution_input: Any, as_json: bool) -> int:
     return EXIT_OK
 
 
-def _compile(workflow: Any, query_language: str | None) -> tuple[Any, Any]:
+def _compile(workflow: Any, query_language: str | None) -> tuple[Any, Any, Any]:
     try:
-        from pyflow.testing import compile_for_test
+        from pyflow.testing import compile_for_run
     except ImportError as exc:  # pragma: no cover - testing is part of the package
         raise UserError(str(exc)) from None
     try:
-        return compile_for_test(workflow, query_language)
+        return compile_for_run(workflow, query_language)
     except ImportError as exc:
         if "pyflow.compiler" in str(exc) or getattr(exc, "name", "") == "pyflow.compiler":
             raise UserError("the compiler is not available in this build; use --native") from None
@@ -178,13 +178,14 @@ def _main(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UserError(f"cannot read {args.target}: {exc.strerror}") from None
         tasks = None
+        machines: Any = {}
     else:
         workflow = load_workflow(args.target)
         if args.native:
             return _run_native(workflow, execution_input, args.as_json)
-        definition, tasks = _compile(workflow, args.query_language)
+        definition, tasks, machines = _compile(workflow, args.query_language)
     try:
-        ex = run_definition(definition, execution_input, tasks=tasks, trace=trace)
+        ex = run_definition(definition, execution_input, tasks=tasks, trace=trace, state_machines=machines)
     except DefinitionError as exc:
         raise UserError(f"{args.target}: {exc}") from None
     if args.as_json:

@@ -147,3 +147,82 @@ def sums(xs: list, limit: int = 5, label: str = "total") -> dict:
         total = total + len(lookup(x)["tags"])
     pf.wait(seconds=count)
     return {"label": label, "total": total, "count": count, "last": count - 1}
+
+
+# ------------------------------------------------------------------ issue 4's constructs
+@task
+def triple(n: int) -> int:
+    return n * 3
+
+
+@task
+def checked(n: int) -> int:
+    if n < 0:
+        raise ValueError(f"negative {n}")
+    return n
+
+
+@task
+def notify_with_token(token: str, n: int) -> int:
+    return n
+
+
+@workflow
+def child_double(n: int) -> dict:
+    return {"n": triple(n)}
+
+
+@workflow
+def nested_parent(n: int) -> dict:
+    result = child_double(n)
+    return {"child": result, "n": n}
+
+
+@workflow
+def guarded_div(items: list, i: int) -> str:
+    try:
+        value = items[i]
+        out = triple(value)
+        status = "ok"
+    except IndexError:
+        out = 0
+        status = "missing"
+    return {"status": status, "out": out}
+
+
+@workflow
+def map_outer(xs: list, offset: int) -> dict:
+    shifted = pf.map(lambda v: checked(v + offset), xs, max_concurrency=3)
+    return {"shifted": shifted, "offset": offset}
+
+
+@workflow
+def parallel_catch(a: int) -> dict:
+    try:
+        with pf.parallel():
+            with pf.branch():
+                x = checked(a)
+            with pf.branch():
+                y = triple(a)
+        return {"x": x, "y": y}
+    except ValueError as err:
+        return {"error": err.error, "cause": err.cause}
+
+
+@workflow
+def uncaught(amount: int) -> int:
+    return checked(amount)
+
+
+review_job = pf.Activity("review_job", local=lambda job: {"ok": True, "job": job})
+
+
+@workflow
+def activity_flow(job: dict) -> dict:
+    decision = review_job(job)
+    return {"decision": decision}
+
+
+@workflow
+def callback_flow(n: int) -> int:
+    return notify_with_token(pf.task_token(), n)
