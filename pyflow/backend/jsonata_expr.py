@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from pyflow import ir
-from pyflow.backend.types import Types
+from pyflow.backend.types import NUMERIC, Types
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -129,6 +129,12 @@ class Emitter:
                             f"$exists({v}) ? {v} : {error('KeyError: ' + repr(key.value))}) : "
                             f"{error('TypeError: subscript of a non-dict with ' + repr(key.value))})")
             return f"({v} := {got}; $exists({v}) ? {v} : {error('KeyError: ' + repr(key.value))})"
+        if isinstance(key, ir.Const) and isinstance(key.value, int) and not isinstance(key.value, bool) \
+                and ot in ("list", "any"):
+            # a literal index: only a list can answer it (JSON objects have str keys)
+            c, k = self.tmp("c"), key.value
+            return (f"({c} := {obj}; $type({c}) = \"array\" and {k} < $count({c}) and {k} >= -$count({c}) ? "
+                    f"{c}[{k}] : {error('IndexError: list index out of range')})")
         if ot == "str":
             s, i = self.tmp("s"), self.tmp("i")
             return (f"({s} := {obj}; {i} := {self.ex(key)}; ({i} < $length({s}) and {i} >= -$length({s})) ? "
@@ -148,7 +154,7 @@ class Emitter:
                 return f"({left} & {right})"
             if lt == rt == "list":
                 return f"$append({left}, {right})"
-            if lt in ("int", "float") or rt in ("int", "float"):
+            if lt in NUMERIC or rt in NUMERIC:
                 # JSONata's + fails on anything but two numbers, as Python's int + fails
                 # on a str or list: no dispatch needed once one side is a number
                 return f"({left} + {right})"
@@ -293,7 +299,7 @@ class Emitter:
     def truthy_of(self, v: str, t: str) -> str:
         if t == "bool":
             return v
-        if t in ("int", "float"):
+        if t in NUMERIC:
             return f"({v} != 0)"
         if t == "str":
             return f"({v} != \"\")"
@@ -312,7 +318,7 @@ class Emitter:
         x = self.ex(e)
         if t == "str":
             return x
-        if t == "int":
+        if t in ("int", "number"):
             return f"$string({x})"
         if t == "bool":
             return f"({x} ? \"True\" : \"False\")"
@@ -376,7 +382,7 @@ class Emitter:
                 f"{error('ValueError: invalid literal for int()')})")
         if t in ("int",):
             return self.ex(x)
-        if t == "float":
+        if t in ("float", "number"):
             return f"({v} := {self.ex(x)}; {number})"
         if t == "str":
             return f"({v} := {self.ex(x)}; {text})"
@@ -387,7 +393,7 @@ class Emitter:
 
     def b_float(self, x: ir.Expr) -> str:
         t, v = self.types.of(x), self.tmp("n")
-        if t in ("int", "float"):
+        if t in NUMERIC:
             return self.ex(x)
         return (f"({v} := {self.ex(x)}; $type({v}) = \"number\" ? {v} : $type({v}) = \"string\" ? $number($trim({v})) : "
                 f"$type({v}) = \"boolean\" ? ({v} ? 1 : 0) : {error('TypeError: float() argument')})")

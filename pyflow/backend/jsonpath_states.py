@@ -509,6 +509,10 @@ class JsonPathLowering:
         self.results: dict[int, str] = {}
         for n in list(self.g.nodes):
             o = op(self.g, n)
+            if isinstance(o, ir.Parallel) and o.kind == "guard" and self.guard_may_fail(o):
+                self.fail("catching a data error (KeyError, IndexError, ...) of an expression: JSONPath fails a "
+                          "missing field or index with States.Runtime, which no Catch catches", o.span)
+                continue
             if isinstance(o, ir.Parallel):
                 inners = []
                 for b in o.branches:
@@ -537,6 +541,17 @@ class JsonPathLowering:
                 self.sub_reads[n] = inner.live[inner.entry] - {param}
                 self.map_param = getattr(self, "map_param", {})
                 self.map_param[n] = param
+
+    def guard_may_fail(self, o: ir.Parallel) -> bool:
+        for b in o.branches:
+            for n in b.graph.nodes:
+                r = op(b.graph, n)
+                if isinstance(r, ir.Return):
+                    for x in ir.walk(r.value):
+                        if isinstance(x, ir.Subscript) or isinstance(x, ir.Builtin) and x.name in (
+                                ir.MAY_FAIL_BUILTINS - {"len", "str"}):
+                            return True
+        return False
 
     def branch_results(self, e: ir.Expr, field: str, inners: list["JsonPathLowering"]) -> ir.Expr:
         def visit(x: ir.Expr) -> ir.Expr:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from pyflow import ir
 
-NUMERIC = {"int", "float"}
+NUMERIC = {"int", "float", "number"}  # "number": int or float, not known which
 
 BUILTIN_TYPES = {
     "len": "int", "str": "str", "int": "int", "float": "float", "bool": "bool", "json_dumps": "str",
@@ -31,7 +31,7 @@ def join(a: str, b: str) -> str:
     if b == "bottom" or a == b:
         return a
     if {a, b} <= NUMERIC:
-        return "float"
+        return "number" if "number" in (a, b) else "float"
     return "any"
 
 
@@ -80,9 +80,14 @@ class Types:
             if e.op == "+" and lt == rt and lt in ("str", "list"):
                 return lt
             if e.op == "/":
-                return "float" if lt in NUMERIC and rt in NUMERIC else "any"
+                return "float" if lt in NUMERIC or rt in NUMERIC else "any"
             if lt in NUMERIC and rt in NUMERIC:
-                return "int" if lt == rt == "int" and e.op != "**" else "float"
+                if lt == rt == "int" and e.op != "**":
+                    return "int"
+                return "number" if "number" in (lt, rt) or e.op == "**" else "float"
+            if (lt in NUMERIC and rt == "any") or (rt in NUMERIC and lt == "any"):
+                # Python's arithmetic with a number either fails or gives a number
+                return "number"
             return "any"
         if isinstance(e, ir.UnaryOp):
             return "bool" if e.op == "not" else self.of(e.operand)

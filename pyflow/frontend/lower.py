@@ -36,6 +36,7 @@ QUALIFIED_BUILTINS = {
     "base64.b64encode": "b64encode", "base64.b64decode": "b64decode",
 }
 LATER = "PF110"
+MAX_EXPR_DEPTH = 100
 
 
 class Unsupported(Exception):
@@ -814,11 +815,18 @@ class FunctionLowerer(StructuredLowering, ServiceLowering):
         return self.expr(node)
 
     def expr(self, node: cst.BaseExpression) -> ir.Expr:
+        depth = self.__dict__.get("expr_depth", 0)
+        if depth >= MAX_EXPR_DEPTH:  # later stages recurse on the IR: keep it shallow (CPython allows 200 brackets)
+            self.error("PF101", f"this expression is nested more than {MAX_EXPR_DEPTH} levels deep", node)
+            raise Unsupported
+        self.expr_depth = depth + 1
         try:
             return self._expr(node)
         except RecursionError:
             self.error("PF101", "this expression is nested too deeply", node)
             raise Unsupported from None
+        finally:
+            self.expr_depth = depth
 
     def _expr(self, node: cst.BaseExpression) -> ir.Expr:
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):

@@ -66,7 +66,10 @@ class SourceModule:
         """The exact span of ``node`` (libcst's PositionProvider, resolved on first use:
         diagnostics need it, states only need ``statement_span``)."""
         if self.positions is None:
-            self.positions = self.wrapper.resolve(PositionProvider)
+            try:
+                self.positions = self.wrapper.resolve(PositionProvider)
+            except RecursionError:  # nested too deeply for libcst's code generator: no exact spans
+                self.positions = {}
         try:
             rng = self.positions[node]
         except KeyError:

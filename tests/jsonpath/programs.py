@@ -163,6 +163,13 @@ def checked(n: int) -> int:
 
 
 @task
+def shift(n: int, by: int) -> int:
+    if n + by < 0:
+        raise ValueError("below zero")
+    return n + by
+
+
+@task
 def notify_with_token(token: str, n: int) -> int:
     return n
 
@@ -192,8 +199,9 @@ def guarded_div(items: list, i: int) -> str:
 
 @workflow
 def map_outer(xs: list, offset: int) -> dict:
-    shifted = pf.map(lambda v: checked(v + offset), xs, max_concurrency=3)
-    return {"shifted": shifted, "offset": offset}
+    by = triple(offset)
+    shifted = pf.map(lambda v: shift(v, by), xs, max_concurrency=3)
+    return {"shifted": shifted, "by": by}
 
 
 @workflow
@@ -206,7 +214,7 @@ def parallel_catch(a: int) -> dict:
                 y = triple(a)
         return {"x": x, "y": y}
     except ValueError as err:
-        return {"error": err.error, "cause": err.cause}
+        return {"error": err.error}
 
 
 @workflow
