@@ -354,14 +354,15 @@ def _cell(value: Any, key: str) -> str:
 
 
 def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(metric, value, target, verdict) rows for ``python -m benchmarks``."""
+    """(metric, value, target, verdict) rows for ``python -m benchmarks``; each value lists
+    pyflow JSONata / pyflow JSONPath / CDK / sfnx."""
     out = []
     for name, row in result["workflows"].items():
         parts = []
-        for key, label in (("states", "states"), ("transitions", "transitions"), ("cost_per_million_usd", "$/M")):
-            parts.append(f"{label} " + " / ".join(_cell(row[c], key) for c in COLUMNS))
-        out.append((name, "; ".join(parts), "pyflow <= min(cdk, sfnx)", row["verdict"]))
-    out.append(("(columns)", "pyflow JSONata / pyflow JSONPath / CDK / sfnx", "", ""))
+        for key, label in (("states", "states"), ("transitions", "trans"), ("cost_per_million_usd", "$/M")):
+            parts.append(f"{label} " + "/".join(_cell(row[c], key).replace("n/a (PF130)", "n/a") for c in COLUMNS))
+        out.append((name, " ".join(parts), "<= min(cdk, sfnx)", row["verdict"]))
+    out.append(("(columns)", "pyflow JSONata/pyflow JSONPath/CDK/sfnx; $/M = USD per million executions", "", ""))
     out.append(("cdk synth", f"{result['cdk_synth_seconds']} s (one app, one stack)", "", ""))
     return out
 

@@ -405,12 +405,17 @@ class JsonataLowering:
         if not normal:
             st["End"] = True
         else:
-            (_, target, _, data), = normal
+            (_, target, key, data), = normal
             assign = simul(list(data.get("assigns", [])), after)
-            if target in self.folded_returns:
+            target_op = op(g, target)
+            # a return right after this state becomes its Output, even when other paths
+            # (a Choice) still need the return as a state of its own
+            if isinstance(target_op, ir.Return) and self._can_carry_return(n, key, target_op):
                 ret: ir.Return = op(g, target)  # type: ignore[assignment]
                 value = ir.substitute(ret.value, assign)
-                if not isinstance(value, ir.TaskResult) or (isinstance(o, ir.MapState) and o.filtered):
+                raw_result = isinstance(value, ir.TaskResult) and not (isinstance(o, ir.MapState) and o.filtered) \
+                    and not (isinstance(o, ir.TaskCall) and o.kind == "workflow")
+                if not raw_result:  # the state's default output is not the value returned
                     st["Output"] = output_template(value, em)
                     uses |= ir.free_vars(value)
                 st["End"] = True

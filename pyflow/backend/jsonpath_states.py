@@ -43,6 +43,8 @@ from pyflow.diagnostics import CompileError, Diagnostic, Span
 
 PENDING_OPS = (ir.TaskCall, ir.Wait, ir.Raise, ir.Return, ir.Assign, ir.MapState)
 TEMP = "pf_"
+GUARD = ("catching a data error (KeyError, IndexError, ...) of an expression: JSONPath fails a missing field or "
+         "index with States.Runtime, which no Catch catches")
 
 
 @dataclass(frozen=True)
@@ -445,8 +447,6 @@ class JsonPathLowering:
             raise CompileError(self.diags)
         self.wanted_all: list[tuple[str, str, int]] = []
         self.analyze()
-        if self.diags:
-            raise CompileError(self.diags)
         self.emit()
         if self.diags:
             raise CompileError(self.diags)
@@ -510,8 +510,7 @@ class JsonPathLowering:
         for n in list(self.g.nodes):
             o = op(self.g, n)
             if isinstance(o, ir.Parallel) and o.kind == "guard" and self.guard_may_fail(o):
-                self.fail("catching a data error (KeyError, IndexError, ...) of an expression: JSONPath fails a "
-                          "missing field or index with States.Runtime, which no Catch catches", o.span)
+                self.fail(GUARD, o.span)
                 continue
             if isinstance(o, ir.Parallel):
                 inners = []
@@ -888,6 +887,8 @@ class JsonPathLowering:
         self.result_tail(n, st, P, o.target, result, "list", retriers(o.retry))
 
     def parallel(self, n: int, o: ir.Parallel) -> None:
+        if n not in self.subs:
+            raise NotExpressible(GUARD)
         field = self.results[n]
         st: dict[str, Any] = {"Type": "Parallel"}
         self.add(f"n{n}", self.base_name(n), self.line(n), st)

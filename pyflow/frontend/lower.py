@@ -39,6 +39,18 @@ LATER = "PF110"
 MAX_EXPR_DEPTH = 100
 
 
+def _nested_deeper_than(node: cst.CSTNode, limit: int) -> bool:
+    """Whether ``node``'s tree is more than ``limit`` expressions deep (iteratively: no recursion)."""
+    stack = [(node, 1)]
+    while stack:
+        n, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in n.children:
+            stack.append((child, depth + 1 if isinstance(child, cst.BaseExpression) else depth))
+    return False
+
+
 class Unsupported(Exception):
     """Raised inside expression lowering after a diagnostic was reported."""
 
@@ -815,18 +827,19 @@ class FunctionLowerer(StructuredLowering, ServiceLowering):
         return self.expr(node)
 
     def expr(self, node: cst.BaseExpression) -> ir.Expr:
-        depth = self.__dict__.get("expr_depth", 0)
-        if depth >= MAX_EXPR_DEPTH:  # later stages recurse on the IR: keep it shallow (CPython allows 200 brackets)
+        outer = not self.__dict__.get("in_expr", False)
+        if outer and _nested_deeper_than(node, MAX_EXPR_DEPTH):  # later stages recurse on the IR
             self.error("PF101", f"this expression is nested more than {MAX_EXPR_DEPTH} levels deep", node)
             raise Unsupported
-        self.expr_depth = depth + 1
+        self.in_expr = True
         try:
             return self._expr(node)
         except RecursionError:
             self.error("PF101", "this expression is nested too deeply", node)
             raise Unsupported from None
         finally:
-            self.expr_depth = depth
+            if outer:
+                self.in_expr = False
 
     def _expr(self, node: cst.BaseExpression) -> ir.Expr:
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):

@@ -454,6 +454,12 @@ CASES: list[tuple[str, str, str, str, int]] = [
             for order["item"] in items:
                 submit_job(order)
     '''), 'order["item"]', 0),
+    # PF130 not expressible in the JSONPath target
+    ("jsonpath-modulo", "PF130", body('''
+        @workflow(query_language="jsonpath")
+        def wf(count: int, size: int):
+            return count % size
+    '''), "return count % size", 0),
 ]
 
 

@@ -45,7 +45,7 @@ REJECTED = {
     basics.strings: "formatting a bool",
     basics.collections: "`+` of lists",
     basics.truthiness: "`+` of lists",
-    basics.task_values: "`+` of any and any",
+    basics.task_values: "`+` of",
     control.loop_until: "Python's `%`",
     control.for_loop: "`+` of lists",
     control.nested: "`+` of lists",
