@@ -21,7 +21,10 @@ __all__ = ["DisagreementError", "Execution", "assert_agrees", "compile_for_test"
            "send_task_success"]
 
 # DESIGN §1: a Python data error may surface as the engine's own error.
-DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError"}
+# DESIGN §1: Python's data errors may surface as the engine's own error names. A
+# missing input field (pyflow.MissingInput natively) fails the first state that reads
+# it with States.QueryEvaluationError (docs/semantics.md).
+DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "pyflow.MissingInput"}
 ENGINE_DATA_ERRORS = {"States.QueryEvaluationError", "States.Runtime", "States.IntrinsicFailure"}
 
 

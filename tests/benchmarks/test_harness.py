@@ -97,7 +97,7 @@ def test_unknown_section_is_a_usage_error() -> None:
     with pytest.raises(SystemExit) as exc:
         main(["--only", "compile,nonsense"])
     assert exc.value.code == 2
-    assert set(SECTIONS) == {"compile", "runner", "synth"}
+    assert set(SECTIONS) == {"compile", "runner", "synth", "cost"}
 
 
 def test_quick_compile_run_prints_one_json_object() -> None:
