@@ -31,7 +31,7 @@ def notify(n: int) -> None:
 def map_state(input_for_map: list) -> dict:
     # MaxConcurrency 2, with a retry on the whole Map
     squares = pf.map(square, input_for_map, max_concurrency=2, retry=Retry(max_attempts=2))
-    # a comprehension is a Map too; the lambda's body is the ItemProcessor
+    # a comprehension is a Map too; its filter and call run in the ItemProcessor
     labels = [label(n, "item") for n in input_for_map if n % 2 == 0]
     # a Map run for its side effects
     for n in pf.map(input_for_map, max_concurrency=1):

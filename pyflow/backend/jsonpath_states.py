@@ -750,6 +750,8 @@ class JsonPathLowering:
             st = self.output_pass(self.emitter(n), ir.substitute(o.value, P))
             self.add(sid, self.base_name(n), self.line(n), st)
         elif isinstance(o, ir.Custom):
+            if any(k in o.state for k in ("Arguments", "Output", "Assign", "Items")) or "{%" in json.dumps(o.state):
+                raise NotExpressible("a custom state written in JSONata (Arguments/Output/Assign/{% %})")
             st = dict(o.state)
             if o.target and "ResultPath" not in st:
                 st["ResultPath"] = f"$.{o.target}"

@@ -68,8 +68,8 @@ class SourceModule:
         if self.positions is None:
             try:
                 self.positions = self.wrapper.resolve(PositionProvider)
-            except RecursionError:  # nested too deeply for libcst's code generator: no exact spans
-                self.positions = {}
+            except (RecursionError, KeyError):  # nested too deeply for libcst's code generator (which may turn
+                self.positions = {}                # the RecursionError into a KeyError): no exact spans
         try:
             rng = self.positions[node]
         except KeyError:

@@ -43,6 +43,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("job_poller", "job_poller", {"order": {"id": "o-1", "polls": 2}}),
     ("job_poller", "job_poller", {"order": {"id": "o-1", "polls": 1, "fail": True}}),
     ("pass_state", "add_hello_world", {"order": {"id": "o-1"}}),
+    ("pass_state", "add_hello_world", {}),  # missing input: see test_missing_input_is_documented_difference
     ("pass_state", "filter_input", {"input": {"greeting": "hi", "noise": 1}}),
     ("pass_state", "filter_input", {"input": {"noise": 1}}),  # KeyError / engine data error
     ("wait_states", "wait_for_trigger_time", {"trigger_time": "2026-01-01T00:00:00Z", "delay": 3}),

@@ -26,12 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import HealthCheck, assume, given, note, reject, settings
 from hypothesis import strategies as st
 
+from pyflow.backend.jsonpath_expr import NotExpressible
 from pyflow.compiler import compile_workflow
 from pyflow.diagnostics import CompileError
-from pyflow.local import run_definition
+from pyflow.local import DefinitionError, run_definition
 from tests.differential.engines import Outcome, native, sfnx_run
 from tests.robustness.programs import inputs, programs
 
@@ -92,6 +93,9 @@ def outcomes(source: str, execution_input: dict[str, Any]) -> tuple[Outcome, dic
     except CompileError as err:
         got["jsonata"] = "CompileError:\n" + err.render()
         return expected, got
+    except DefinitionError as err:  # the local runner refuses what Step Functions would refuse
+        got["jsonata"] = f"CompileError: invalid definition: {err}"
+        return expected, got
     got["jsonata/local"] = local_run(compiled, execution_input)
     got["jsonata/sfnx"] = sfnx_run(compiled, copy.deepcopy(execution_input))
     try:
@@ -115,10 +119,35 @@ def disagreements(expected: Outcome, got: dict[str, Outcome | str]) -> list[str]
     return bad
 
 
+# Known bugs (each has a minimal repro below, marked xfail). While this is True, an example
+# whose disagreement matches one of them is discarded instead of failing, so that the
+# generated programs keep finding *new* bugs; set it to False once they are fixed.
+TOLERATE_KNOWN_BUGS = True
+DATA_ERRORS = {"KeyError", "IndexError", "ZeroDivisionError", "TypeError"}
+
+
+def known_bug(expected: Outcome, bad: list[str]) -> bool:
+    if expected.error in DATA_ERRORS:
+        return True  # bug 1: a failing assignment whose value is never read is dropped (no error)
+    return all("a States.ALL retrier or catcher must be the last" in b  # bug 3: duplicate `except Exception`
+               for b in bad)
+
+
 def check_program(source: str, execution_input: dict[str, Any]) -> None:
-    expected, got = outcomes(source, execution_input)
+    try:
+        expected, got = outcomes(source, execution_input)
+    except ValueError as exc:  # bug 2: break inside try inside a loop crashes the JSONata backend
+        if TOLERATE_KNOWN_BUGS and "too many values to unpack" in str(exc):
+            reject()
+        raise
+    except NotExpressible:  # bug 4: JSONPath NotExpressible escapes instead of PF130
+        if TOLERATE_KNOWN_BUGS:
+            reject()
+        raise
     assume(not _big(expected.output))
     bad = disagreements(expected, got)
+    if bad and TOLERATE_KNOWN_BUGS and known_bug(expected, bad):
+        reject()
     if bad:
         numbered = "\n".join(f"{i + 1:4} {line}" for i, line in enumerate(source.splitlines()))
         message = (f"native and compiled disagree\n--- program ---\n{numbered}\n--- input ---\n"
@@ -144,3 +173,29 @@ def test_generated_programs_agree(source, execution_inputs):
 def test_generated_programs_agree_slow(source, execution_inputs):
     for execution_input in execution_inputs:
         check_program(source, execution_input)
+
+
+# ----------------------------------------------------------------------------- minimal repros
+
+KNOWN = {
+    "dead-failing-store": ("    a = d['k1']\n    a = 1\n    return a\n", {"d": {}}),
+    "failing-store-before-raise": ("    d['k1'] = xs[3]\n    raise Oops('x')\n", {"xs": []}),
+    "dead-zero-division": ("    a %= 0\n    a = 0\n    return a\n", {"a": 1}),
+    "break-in-try-in-loop": ("    while a < 3:\n        a += 1\n        try:\n            a = xs[0]\n            break\n"
+                             "        except Exception:\n            break\n    return a\n", {"a": 0, "xs": [7]}),
+    "duplicate-except-exception": ("    try:\n        a = xs[2]\n    except Exception:\n        a = 1\n"
+                                   "    except Exception:\n        a = 2\n    return a\n", {"a": 0, "xs": []}),
+    "jsonpath-not-expressible-escapes": ("    c = a - b\n    if c:\n        return 1\n    return 2\n", {"a": 3, "b": 1}),
+}
+
+
+@pytest.mark.xfail(reason="known bugs found by the generated programs (see the robustness report)", strict=True)
+@pytest.mark.parametrize("name", sorted(KNOWN))
+def test_known_bug(name):
+    from tests.robustness.programs import PRELUDE
+
+    body, given_input = KNOWN[name]
+    execution_input = {"a": 0, "b": 0, "s": "", "t": "", "xs": [], "d": {}, **given_input}
+    source = PRELUDE + "@workflow\ndef wf(a: int, b: int, s: str, t: str, xs: list, d: dict):\n" + body
+    expected, got = outcomes(source, execution_input)
+    assert not disagreements(expected, got), (expected, got)

@@ -38,18 +38,32 @@ def test_worker_sends_success_and_failure_with_the_exception_name() -> None:
 
 
 def test_worker_sends_heartbeats_while_the_function_runs() -> None:
-    import time
+    """The function blocks until a heartbeat went out: no timing assumptions."""
+    import threading
 
-    client = boto3.client("stepfunctions", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    stub = Stubber(client)
-    stub.add_response("get_activity_task", {"taskToken": "t1", "input": "1"}, {"activityArn": ARN, "workerName": "w"})
-    stub.add_response("send_task_heartbeat", {}, {"taskToken": "t1"})
-    stub.add_response("send_task_success", {}, {"taskToken": "t1", "output": "2"})
+    calls: list[tuple[str, dict]] = []
+    beat = threading.Event()
+
+    class FakeClient:
+        def get_activity_task(self, **kw: str) -> dict:
+            calls.append(("get", kw))
+            return {"taskToken": "t1", "input": "1"}
+
+        def send_task_heartbeat(self, **kw: str) -> dict:
+            calls.append(("heartbeat", kw))
+            beat.set()
+            return {}
+
+        def send_task_success(self, **kw: str) -> dict:
+            calls.append(("success", kw))
+            return {}
 
     def slow(n: int) -> int:
-        time.sleep(0.15)
+        assert beat.wait(10), "no heartbeat within 10 s"
         return n + 1
 
-    with stub:
-        run_worker(ARN, slow, client=client, worker_name="w", heartbeat=0.1, max_tasks=1)
-    stub.assert_no_pending_responses()
+    run_worker(ARN, slow, client=FakeClient(), worker_name="w", heartbeat=0.01, max_tasks=1)
+    kinds = [k for k, _ in calls]
+    assert kinds[0] == "get" and kinds[-1] == "success" and "heartbeat" in kinds
+    assert calls[-1][1] == {"taskToken": "t1", "output": "2"}
+    assert all(kw == {"taskToken": "t1"} for k, kw in calls if k == "heartbeat")
