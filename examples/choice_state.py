@@ -72,8 +72,10 @@ def conditions(event: dict, limit: int, expected: str, flag: bool, since: str) -
         hits = hits + ["isBoolean"]
     if not isinstance(event["size"], bool):               # isNotBoolean
         hits = hits + ["isNotBoolean"]
-    # isTimestamp / isNotTimestamp: no Python spelling yet; pf.timestamp(...)
-    # comparisons below are guarded by IsTimestamp in the JSONPath target.
+    if pf.is_timestamp(since):                            # isTimestamp
+        hits = hits + ["isTimestamp"]
+    if not pf.is_timestamp(event["name"]):                # isNotTimestamp
+        hits = hits + ["isNotTimestamp"]
     if event.get("note") is None:                         # isNull
         hits = hits + ["isNull"]
     if event["name"] is not None:                         # isNotNull

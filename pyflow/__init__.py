@@ -16,6 +16,7 @@ from pyflow.api import (
     fail,
     fragment,
     hash,
+    is_timestamp,
     map,
     options,
     sync,
@@ -33,7 +34,7 @@ from pyflow.api import (
 
 __all__ = [
     "Activity", "Fragment", "Retry", "Task", "Workflow", "branch", "context", "custom_state",
-    "errors", "fail", "fragment", "hash", "map", "options", "parallel", "s3_items", "s3_results", "sync", "task", "task_token", "timestamp",
+    "errors", "fail", "fragment", "hash", "is_timestamp", "map", "options", "parallel", "s3_items", "s3_results", "sync", "task", "task_token", "timestamp",
     "uuid", "virtual_time", "wait", "workflow",
 ]
 __version__ = "0.1.0"

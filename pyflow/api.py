@@ -307,6 +307,22 @@ def parse_timestamp(text: str) -> _dt.datetime:
     return value
 
 
+TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+
+
+def is_timestamp(value: Any) -> bool:
+    """Is ``value`` an RFC 3339 timestamp string (the ``IsTimestamp`` Choice test)?"""
+    import re
+
+    if not isinstance(value, str) or re.match(TIMESTAMP_PATTERN, value) is None:
+        return False
+    try:
+        parse_timestamp(value)
+    except ValueError:
+        return False
+    return True
+
+
 def timestamp(value: str) -> _dt.datetime:
     """A timestamp for comparisons (``TimestampLessThan`` and friends)."""
     return parse_timestamp(value)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from pyflow import ir
+from pyflow.api import TIMESTAMP_PATTERN
 from pyflow.backend.types import NUMERIC, Types
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -444,6 +445,11 @@ class Emitter:
         if not (isinstance(pattern, ir.Const) and isinstance(pattern.value, str)):
             return error("pyflow: fnmatch() needs a literal pattern")
         return f"$contains({self.ex(s)}, /{fnmatch_regex(pattern.value)}/)"
+
+    def b_is_timestamp(self, x: ir.Expr) -> str:
+        v = self.tmp("ts")
+        pattern = TIMESTAMP_PATTERN.replace("/", "\\/")
+        return f"({v} := {self.ex(x)}; $type({v}) = \"string\" and $contains({v}, /{pattern}/))"
 
     def b_uuid(self) -> str:
         return "$uuid()"

@@ -104,6 +104,8 @@ class Conditions:
                 return self.matches(e)
             if e.name == "bool":
                 return self.truthy(e.args[0])
+            if e.name == "is_timestamp":
+                return {"Variable": self.operand(e.args[0]), "IsTimestamp": True}
         return self.truthy(e)
 
     # ---------------------------------------------------------------- truthiness

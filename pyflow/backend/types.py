@@ -15,7 +15,7 @@ NUMERIC = {"int", "float", "number"}  # "number": int or float, not known which
 
 BUILTIN_TYPES = {
     "len": "int", "str": "str", "int": "int", "float": "float", "bool": "bool", "json_dumps": "str",
-    "json_loads": "any", "isinstance": "bool", "fnmatch": "bool", "uuid": "str", "hash": "str",
+    "json_loads": "any", "isinstance": "bool", "fnmatch": "bool", "is_timestamp": "bool", "uuid": "str", "hash": "str",
     "timestamp": "timestamp", "range": "list", "m_split": "list", "m_upper": "str", "m_lower": "str",
     "m_strip": "str", "m_lstrip": "str", "m_rstrip": "str", "m_startswith": "bool", "m_endswith": "bool",
     "m_replace": "str", "m_join": "str", "m_get": "any", "m_keys": "list", "setitem": "dict",

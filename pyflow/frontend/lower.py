@@ -1089,6 +1089,11 @@ class FunctionLowerer(StructuredLowering, ServiceLowering):
                            "SHA-384 or SHA-512", node)
                 raise Unsupported
             return ir.Builtin("hash", tuple(vals))
+        if name == "is_timestamp":
+            if len(args) != 1:
+                self.error("PF111", "pf.is_timestamp() takes one value", node)
+                raise Unsupported
+            return ir.Builtin("is_timestamp", (self._expr(args[0].value),))
         if name == "timestamp":
             if len(args) != 1:
                 self.error("PF111", "pf.timestamp() takes one ISO-8601 string", node)
