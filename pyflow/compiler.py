@@ -167,15 +167,9 @@ def _lower_definition(lowered: Any, lang: str, options: dict[str, Any]) -> dict[
     lowering = JsonataLowering(lowered.graph, lowered.entry, tasks, input_types)
     start, states = lowering.lower()
     lowered.source_map = lowering.source_map
-    definition: dict[str, Any] = {}
-    if isinstance(options.get("comment"), str):
-        definition["Comment"] = options["comment"]
-    definition["QueryLanguage"] = "JSONata"
-    definition["StartAt"] = start
-    definition["States"] = states
-    if isinstance(options.get("timeout"), int):
-        definition["TimeoutSeconds"] = options["timeout"]
-    return definition
+    from pyflow.asl import definition
+
+    return definition("JSONata", start, states, options)
 
 
 def _usage_lang():

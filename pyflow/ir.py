@@ -176,6 +176,15 @@ def may_fail(e: Expr) -> bool:
     return False
 
 
+def simultaneous(seq: list[tuple[str, "Expr"]], env0: dict[str, "Expr"]) -> dict[str, "Expr"]:
+    """A sequence of assignments as one simultaneous assignment (an ASL state's
+    ``Assign`` or a ``ResultSelector``), by substituting earlier values into later ones."""
+    env = dict(env0)
+    for x, e in seq:
+        env[x] = substitute(e, env)
+    return env
+
+
 def substitute(e: Expr, env: dict[str, Expr]) -> Expr:
     """Replace variables by expressions (used when folding assignments into one state)."""
     if not env:

@@ -28,12 +28,7 @@ OUTPUT_CARRIERS = (ir.TaskCall, ir.Assign, ir.Parallel, ir.MapState)
 may_fail = ir.may_fail
 
 
-def simul(seq: list[tuple[str, ir.Expr]], env0: dict[str, ir.Expr]) -> dict[str, ir.Expr]:
-    """A sequence of assignments as one simultaneous assignment (by substitution)."""
-    env = dict(env0)
-    for x, e in seq:
-        env[x] = ir.substitute(e, env)
-    return env
+simul = ir.simultaneous
 
 
 @dataclass

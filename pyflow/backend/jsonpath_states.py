@@ -54,25 +54,14 @@ class Ref:
     id: str
 
 
-def simul(seq: list[tuple[str, ir.Expr]], env0: dict[str, ir.Expr]) -> dict[str, ir.Expr]:
-    env = dict(env0)
-    for x, e in seq:
-        env[x] = ir.substitute(e, env)
-    return env
+simul = ir.simultaneous
 
 
 def lower_jsonpath(lowered: Any, options: dict[str, Any]) -> dict[str, Any]:
-    lw = JsonPathLowering(lowered)
-    start, states = lw.lower()
-    definition: dict[str, Any] = {}
-    if isinstance(options.get("comment"), str):
-        definition["Comment"] = options["comment"]
-    definition["QueryLanguage"] = "JSONPath"
-    definition["StartAt"] = start
-    definition["States"] = states
-    if isinstance(options.get("timeout"), int):
-        definition["TimeoutSeconds"] = options["timeout"]
-    return definition
+    from pyflow.asl import definition
+
+    start, states = JsonPathLowering(lowered).lower()
+    return definition("JSONPath", start, states, options)
 
 
 class JsonPathLowering:
