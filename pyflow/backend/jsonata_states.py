@@ -19,7 +19,7 @@ import networkx as nx
 
 from pyflow import ir
 from pyflow.backend.jsonata_expr import Emitter, var_name
-from pyflow.backend.names import clean, unique_names
+from pyflow.backend.names import state_base_name, unique_names
 from pyflow.backend.types import Types, infer_var_types
 from pyflow.cfg import nodes_in_order, op, out_edges
 
@@ -281,28 +281,7 @@ class JsonataLowering:
                        item=getattr(self, "item", "$states.input"))
 
     def base_name(self, n: int) -> str:
-        o = op(self.g, n)
-        if isinstance(o, ir.TaskCall):
-            base = o.task
-        elif isinstance(o, ir.Choice):
-            base = {"while": "While", "for": "For", "reraise": "Reraise"}.get(o.kind, "If")
-        elif isinstance(o, ir.Wait):
-            base = "Wait"
-        elif isinstance(o, ir.Raise):
-            base = o.error.rsplit(".", 1)[-1] if o.error else "Reraise"
-        elif isinstance(o, ir.Return):
-            base = "Return"
-        elif isinstance(o, ir.Assign):
-            base = f"Set_{o.target}"
-        elif isinstance(o, ir.Custom):
-            base = str(o.state.get("Comment") or f"Custom_{o.state.get('Type', 'State')}")
-        elif isinstance(o, ir.Parallel):
-            base = {"try": "Try", "guard": "Guard"}.get(o.kind, "Parallel")
-        elif isinstance(o, ir.MapState):
-            base = f"Map_{o.target}" if o.target and not o.target.startswith("pf_") else "Map"
-        else:
-            base = "Spin"
-        return clean(o.name_prefix + base)
+        return state_base_name(op(self.g, n))
 
     def line(self, n: int) -> int:
         o = op(self.g, n)

@@ -36,9 +36,9 @@ import networkx as nx
 from pyflow import ir
 from pyflow.backend.jsonpath_choice import Conditions, as_rule
 from pyflow.backend.jsonpath_expr import IDENT, SUGGEST, NotExpressible, PathEmitter, Val, const_arg, fold, set_field
-from pyflow.backend.names import clean, unique_names
+from pyflow.backend.names import clean, state_base_name, unique_names
 from pyflow.backend.types import Types, infer_var_types
-from pyflow.cfg import nodes_in_order, op, out_edges
+from pyflow.cfg import map_exprs, nodes_in_order, op, out_edges
 from pyflow.diagnostics import CompileError, Diagnostic, Span
 
 PENDING_OPS = (ir.TaskCall, ir.Wait, ir.Raise, ir.Return, ir.Assign, ir.MapState)
@@ -133,29 +133,7 @@ class JsonPathLowering:
         return out
 
     def map_exprs(self, fn, deep: bool = False) -> None:
-        for g in (self.graphs() if deep else [self.g]):
-            for n in g.nodes:
-                o = op(g, n)
-                if isinstance(o, ir.TaskCall):
-                    o.args = {k: fn(v) for k, v in o.args.items()}
-                elif isinstance(o, ir.Assign):
-                    o.value = fn(o.value)
-                elif isinstance(o, ir.Wait):
-                    o.seconds = fn(o.seconds) if o.seconds is not None else None
-                    o.timestamp = fn(o.timestamp) if o.timestamp is not None else None
-                elif isinstance(o, ir.Choice):
-                    o.tests = [fn(t) for t in o.tests]
-                elif isinstance(o, ir.Raise):
-                    o.cause = fn(o.cause)
-                    if o.dynamic is not None:
-                        o.dynamic = fn(o.dynamic)
-                elif isinstance(o, ir.Return):
-                    o.value = fn(o.value)
-                elif isinstance(o, ir.MapState):
-                    o.items = fn(o.items)
-            for _, _, d in g.edges(data=True):
-                if d.get("assigns"):
-                    d["assigns"] = [(x, fn(e)) for x, e in d["assigns"]]
+        map_exprs(self.g, fn, deep=deep)
 
     def prepare(self) -> None:
         if not self.top:
@@ -577,28 +555,7 @@ class JsonPathLowering:
         return sid
 
     def base_name(self, n: int) -> str:
-        o = op(self.g, n)
-        if isinstance(o, ir.TaskCall):
-            base = o.task
-        elif isinstance(o, ir.Choice):
-            base = {"while": "While", "for": "For", "reraise": "Reraise"}.get(o.kind, "If")
-        elif isinstance(o, ir.Wait):
-            base = "Wait"
-        elif isinstance(o, ir.Raise):
-            base = o.error.rsplit(".", 1)[-1] if o.error else "Reraise"
-        elif isinstance(o, ir.Parallel):
-            base = {"try": "Try", "guard": "Guard"}.get(o.kind, "Parallel")
-        elif isinstance(o, ir.MapState):
-            base = f"Map_{o.target}" if o.target and not o.target.startswith(TEMP) else "Map"
-        elif isinstance(o, ir.Return):
-            base = "Return"
-        elif isinstance(o, ir.Assign):
-            base = f"Set_{o.target}"
-        elif isinstance(o, ir.Custom):
-            base = str(o.state.get("Comment") or f"Custom_{o.state.get('Type', 'State')}")
-        else:
-            base = "Spin"
-        return getattr(o, "name_prefix", "") + base
+        return state_base_name(op(self.g, n))
 
     def line(self, n: int) -> int:
         o = op(self.g, n)

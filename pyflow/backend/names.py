@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from pyflow import ir
+
 MAX = 80
 _BAD = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -37,3 +39,29 @@ def unique_names(wanted: list[tuple[int, str, int]], taken: set[str] | None = No
         taken.add(candidate)
         out[node] = candidate
     return out
+
+
+def state_base_name(o: ir.Op) -> str:
+    """What a state is called before uniqueness: the task, or what the statement does,
+    prefixed by a fragment's call site."""
+    if isinstance(o, ir.TaskCall):
+        base = o.task
+    elif isinstance(o, ir.Choice):
+        base = {"while": "While", "for": "For", "reraise": "Reraise"}.get(o.kind, "If")
+    elif isinstance(o, ir.Wait):
+        base = "Wait"
+    elif isinstance(o, ir.Raise):
+        base = o.error.rsplit(".", 1)[-1] if o.error else "Reraise"
+    elif isinstance(o, ir.Parallel):
+        base = {"try": "Try", "guard": "Guard"}.get(o.kind, "Parallel")
+    elif isinstance(o, ir.MapState):
+        base = f"Map_{o.target}" if o.target and not o.target.startswith("pf_") else "Map"
+    elif isinstance(o, ir.Return):
+        base = "Return"
+    elif isinstance(o, ir.Assign):
+        base = f"Set_{o.target}"
+    elif isinstance(o, ir.Custom):
+        base = str(o.state.get("Comment") or f"Custom_{o.state.get('Type', 'State')}")
+    else:
+        base = "Spin"
+    return clean(o.name_prefix + base)

@@ -68,3 +68,35 @@ def nodes_in_order(g: nx.MultiDiGraph, entry: int) -> Iterator[int]:
         for _, v, _, _ in reversed(out_edges(g, n)):
             if v not in seen:
                 stack.append(v)
+
+
+def map_exprs(g: nx.MultiDiGraph, fn, deep: bool = True) -> None:
+    """Apply ``fn`` to every expression of every operation and edge (and, if ``deep``,
+    of the machines nested in Parallel and Map states)."""
+    for n in g.nodes:
+        o = op(g, n)
+        if isinstance(o, ir.TaskCall):
+            o.args = {k: fn(v) for k, v in o.args.items()}
+        elif isinstance(o, ir.Assign):
+            o.value = fn(o.value)
+        elif isinstance(o, ir.Wait):
+            o.seconds = fn(o.seconds) if o.seconds is not None else None
+            o.timestamp = fn(o.timestamp) if o.timestamp is not None else None
+        elif isinstance(o, ir.Choice):
+            o.tests = [fn(t) for t in o.tests]
+        elif isinstance(o, ir.Branch):
+            o.test = fn(o.test)
+        elif isinstance(o, ir.Raise):
+            o.cause = fn(o.cause)
+            if o.dynamic is not None:
+                o.dynamic = fn(o.dynamic)
+        elif isinstance(o, ir.Return):
+            o.value = fn(o.value)
+        elif isinstance(o, ir.MapState):
+            o.items = fn(o.items)
+        if deep:
+            for sub in (o.branches if isinstance(o, ir.Parallel) else [o.body] if isinstance(o, ir.MapState) else []):
+                map_exprs(sub.graph, fn)
+    for _, _, d in g.edges(data=True):
+        if d.get("assigns"):
+            d["assigns"] = [(x, fn(e)) for x, e in d["assigns"]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import networkx as nx
 
 from pyflow import ir
-from pyflow.cfg import add_edge, op, out_edges, reachable, redirect
+from pyflow.cfg import add_edge, map_exprs, op, out_edges, reachable, redirect
 
 
 def run_all(g: nx.MultiDiGraph, entry: int, top: bool = True) -> None:
@@ -145,34 +145,6 @@ def _can_fold(before: list, new: ir.Assign | None, after: list | None = None) ->
             if impure & ir.free_vars(e):
                 return False
     return True
-
-
-def map_exprs(g: nx.MultiDiGraph, fn) -> None:
-    """Apply ``fn`` to every expression of every operation and edge."""
-    for n in g.nodes:
-        o = op(g, n)
-        if isinstance(o, ir.TaskCall):
-            o.args = {k: fn(v) for k, v in o.args.items()}
-        elif isinstance(o, ir.Assign):
-            o.value = fn(o.value)
-        elif isinstance(o, ir.Wait):
-            o.seconds = fn(o.seconds) if o.seconds is not None else None
-            o.timestamp = fn(o.timestamp) if o.timestamp is not None else None
-        elif isinstance(o, ir.Choice):
-            o.tests = [fn(t) for t in o.tests]
-        elif isinstance(o, ir.Branch):
-            o.test = fn(o.test)
-        elif isinstance(o, ir.Raise):
-            o.cause = fn(o.cause)
-        elif isinstance(o, ir.Return):
-            o.value = fn(o.value)
-        elif isinstance(o, ir.MapState):
-            o.items = fn(o.items)
-        for sub in (o.branches if isinstance(o, ir.Parallel) else [o.body] if isinstance(o, ir.MapState) else []):
-            map_exprs(sub.graph, fn)
-    for _, _, d in g.edges(data=True):
-        if d.get("assigns"):
-            d["assigns"] = [(x, fn(e)) for x, e in d["assigns"]]
 
 
 def assigned_names(g: nx.MultiDiGraph) -> dict[str, int]:
