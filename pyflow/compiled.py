@@ -90,10 +90,13 @@ def dumps_definition(definition: dict[str, Any]) -> str:
 
 
 def _import_from(root: Path, module: str, path: Path) -> Any:
-    if module in sys.modules and getattr(sys.modules[module], "__file__", None) and Path(
-        sys.modules[module].__file__  # type: ignore[arg-type]
-    ).resolve() == path.resolve():
-        return sys.modules[module]
+    """The task's module: the one already imported from that file if there is one (so
+    native and compiled runs share module state), else imported with ``root`` on sys.path."""
+    target = path.resolve()
+    for loaded in list(sys.modules.values()):
+        file = getattr(loaded, "__file__", None)
+        if file and Path(file).resolve() == target:
+            return loaded
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     return importlib.import_module(module)
