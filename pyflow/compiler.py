@@ -102,6 +102,9 @@ def _compile_file(path: Path, function: str, query_language: str | None,
     from pyflow.passes import run_all
 
     run_all(lowered.graph, lowered.entry)
+    from pyflow.passes.limits import check_history_bound
+
+    check_history_bound(lowered.graph, lowered.entry, reporter)
     definition = _lower_definition(lowered, lang, info.options)
     _check_limits(definition, mod, info, reporter)
     reporter.raise_if_errors()

@@ -160,8 +160,10 @@ MAY_FAIL_BUILTINS = frozenset({"int", "float", "json_loads", "check_unpack", "le
                                "m_split", "m_join", "m_get", "fnmatch", "hash", "at"})
 
 
-def may_fail(e: Expr) -> bool:
-    """Could evaluating ``e`` raise (a missing key, a type mismatch, a division by zero)?"""
+def may_fail(e: Expr, inputs: bool = True) -> bool:
+    """Could evaluating ``e`` raise (a missing key, a type mismatch, a division by zero)?
+    ``inputs=False`` leaves out a missing required input field: a parameter that is
+    reassigned before any use never fails compiled, like one that is never used."""
     for n in walk(e):
         if isinstance(n, Subscript):
             return True
@@ -171,7 +173,7 @@ def may_fail(e: Expr) -> bool:
             return True
         if isinstance(n, Compare) and n.op in ("<", "<=", ">", ">=", "in", "notin"):
             return True
-        if isinstance(n, Input) and n.required:
+        if inputs and isinstance(n, Input) and n.required:
             return True
     return False
 

@@ -221,7 +221,22 @@ class JsonataLowering:
         if entry_assigns:
             # a state's Assign happens after it runs: a Parallel or Map cannot take the
             # assignments its nested machines must already see
-            if g.in_degree(first) == 1 and not isinstance(op(g, first), (ir.Parallel, ir.MapState)):
+            first_op = op(g, first)
+            # a Fail evaluates no Assign, and a return's Pass only its Output: assignments
+            # that may fail must still run there, so they get a state of their own
+            read: set[str] = set()
+            if isinstance(first_op, ir.Raise):
+                read = ir.free_vars(first_op.cause) | (ir.free_vars(first_op.dynamic) if first_op.dynamic else set())
+            elif isinstance(first_op, ir.Return):
+                read = ir.free_vars(first_op.value)
+            risky_end = isinstance(first_op, (ir.Raise, ir.Return)) and any(
+                may_fail(e) and x not in read for x, e in entry_assigns)
+            # the state's own value for a name replaces a prefix value that may fail
+            own = getattr(first_op, "target", None) if isinstance(first_op, (ir.Assign, ir.TaskCall)) else None
+            if own is not None and any(x == own and may_fail(e, inputs=False) for x, e in entry_assigns) and not (
+                    isinstance(first_op, ir.Assign) and own in ir.free_vars(first_op.value)):
+                risky_end = True
+            if g.in_degree(first) == 1 and not isinstance(first_op, (ir.Parallel, ir.MapState)) and not risky_end:
                 prefix[first] = entry_assigns
             else:
                 start_pass = entry_assigns

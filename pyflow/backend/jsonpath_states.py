@@ -413,8 +413,14 @@ class JsonPathLowering:
         if self.diags:
             raise CompileError(self.diags)
         self.wanted_all: list[tuple[str, str, int]] = []
-        self.analyze()
-        self.emit()
+        try:
+            self.analyze()
+            self.emit()
+        except NotExpressible as exc:
+            # a construct met while carrying values between states, outside any one state:
+            # still a diagnostic (at the workflow), never an internal error
+            entry_span = next((op(self.g, n).span for n in self.g.nodes if isinstance(op(self.g, n), ir.Entry)), None)
+            self.fail(exc.what, entry_span)
         if self.diags:
             raise CompileError(self.diags)
         names = unique_names(self.wanted_all, self.taken)
@@ -572,6 +578,18 @@ class JsonPathLowering:
         o = op(self.g, v)
         if self.g.in_degree(v) != 1 or not isinstance(o, PENDING_OPS):
             return False
+        if isinstance(o, (ir.Raise, ir.Return)):
+            # a Fail (or the final state) evaluates only what it reads: a pending value that
+            # may fail and is not read there must be computed first, as Python would
+            read: set[str] = set()
+            for e in ([o.cause] if isinstance(o, ir.Raise) else [o.value]):
+                read |= ir.free_vars(e)
+            if any(ir.may_fail(e) and x not in read for x, e in env.items() if e != ir.Var(x)):
+                return False
+        target = getattr(o, "target", None) if isinstance(o, (ir.Assign, ir.TaskCall, ir.MapState)) else None
+        if target is not None and ir.may_fail(env.get(target, ir.Var(target)), inputs=False) and not (
+                isinstance(o, ir.Assign) and target in ir.free_vars(o.value)):
+            return False  # the state's own value would replace a pending one that may fail
         if isinstance(o, ir.MapState):
             items = ir.substitute(o.items, env)
             if self.emitter(v).path(items) is None:

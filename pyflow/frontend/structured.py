@@ -45,9 +45,21 @@ class TryContext:
     clauses: list[Clause] = field(default_factory=list)
 
     def chain(self) -> list[Clause]:
-        out, ctx = [], self
+        """The handlers an error raised here meets, innermost first. Nothing after a
+        catch-all can match (ASL also requires States.ALL to be the last catcher), and a
+        repeated error name is already taken by the first clause that lists it."""
+        out: list[Clause] = []
+        seen: set[str] = set()
+        ctx: TryContext | None = self
         while ctx is not None:
-            out.extend(ctx.clauses)
+            for clause in ctx.clauses:
+                names = [n for n in clause.names if n not in seen]
+                if not names:
+                    continue
+                seen.update(names)
+                out.append(clause if names == clause.names else Clause(names, clause.entry, clause.var))
+                if "States.ALL" in names:
+                    return out
             ctx = ctx.parent
         return out
 
@@ -174,7 +186,11 @@ class StructuredLowering:
         first_region = self.region_counter + 1
         out = self._try(stmt, frontier, wrapped=False)
         moved = self._guard_risky(set(self.graph.nodes) - before, first_region)
-        # the frontier may end at a guarded node: its exits now leave from the rebuilt node
+        # pending exits may start at a guarded node (the try's frontier, a `break` still
+        # waiting for its loop's end, a fragment's return): they now leave from the rebuilt node
+        for loop in self.loops:
+            loop.breaks[:] = [(moved.get(n, n), label) for n, label in loop.breaks]
+        self.fragment_exits[:] = [([(moved.get(n, n), label) for n, label in f], v) for f, v in self.fragment_exits]
         return [(moved.get(n, n), label) for n, label in out]
 
     def _guard_risky(self: "FunctionLowerer", nodes: set[int], region: int) -> dict[int, int]:

@@ -125,7 +125,7 @@ def fold_assigns(g: nx.MultiDiGraph, entry: int) -> None:
         risky = ir.may_fail(o.value) or any(ir.may_fail(e) for _, e in out_data.get("assigns", []))
         if risky and any(k.startswith("c") or op(g, u).region != o.region for u, _, k, _ in ins):
             continue  # an error here must reach this statement's own handlers, not another state's
-        if not all(_can_fold(d.get("assigns", []), o) for _, _, _, d in ins):
+        if not all(_can_fold(_own(g, u) + list(d.get("assigns", [])), o) for u, _, _, d in ins):
             continue
         if not _can_fold([(o.target, o.value)], None, out_data.get("assigns", [])):
             continue
@@ -134,16 +134,34 @@ def fold_assigns(g: nx.MultiDiGraph, entry: int) -> None:
         g.remove_node(n)
 
 
+def _own(g: nx.MultiDiGraph, u: int) -> list:
+    """What a state assigns itself, before the assignments folded onto its exits."""
+    o = op(g, u)
+    if isinstance(o, ir.Assign):
+        return [(o.target, o.value)]
+    return []
+
+
 def _can_fold(before: list, new: ir.Assign | None, after: list | None = None) -> bool:
     impure = {x for x, e in before if not ir.is_pure(e)}
     if new is not None:
         if impure & ir.free_vars(new.value):
             return False
+        # one Assign holds one value per name: an earlier value that may fail (and that the
+        # new one does not read) would never be evaluated, and Python's error would be lost
+        if any(x == new.target and ir.may_fail(e, inputs=False) for x, e in before) \
+                and new.target not in ir.free_vars(new.value):
+            return False
         return True
     if after:
+        assigned = {x for x, _ in before}
         for x, e in after:
             if impure & ir.free_vars(e):
                 return False
+            if x in assigned and any(y == x and ir.may_fail(v, inputs=False) for y, v in before) \
+                    and x not in ir.free_vars(e):
+                return False
+            assigned.add(x)
     return True
 
 

@@ -255,7 +255,6 @@ def test_check_history_bound(tmp_path, name):
         assert codes == [] and total < 25_000
 
 
-@pytest.mark.xfail(reason="pyflow.passes.limits.check_history_bound is not called by the compiler yet", strict=False)
 @pytest.mark.parametrize("name", sorted(HISTORY))
 def test_history_limit_is_a_compile_error(tmp_path, monkeypatch, name):
     write(tmp_path, {"flow.py": PRE + "@workflow\ndef wf(x: int = 5):\n" + HISTORY[name]})
