@@ -54,44 +54,60 @@ def _left_behind(tap: str) -> dict[str, Any]:
 def _in_fresh_moto(run: Callable[[], Any]) -> tuple[Any, dict[str, Any]]:
     from moto import mock_aws
 
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}):
+    mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
+    mock.start(reset=True)  # empty backends, even if another test left a mock running
+    try:
         tap = _resources()
         output = run()
         return output, _left_behind(tap)
+    finally:
+        mock.stop()
 
 
 INPUT = {"user_id": "u-1", "name": "Ada"}
 
 
-def test_native_moto_interpreter_and_local_runner_leave_the_same_data() -> None:
+def three_engines() -> dict[str, Any]:
+    """Run ``signup`` natively, on moto's interpreter (JSONPath) and on pyflow's runner
+    (JSONata), each against fresh moto services: (output, what was left behind) each."""
     from pyflow.local import run_definition
 
     native = _in_fresh_moto(lambda: programs.signup.run(INPUT))
-
     jsonpath = compile_workflow(programs.signup, "jsonpath").definition
 
-    def on_moto() -> Any:
+    def on_moto() -> tuple[Any, dict[str, Any]]:
         """moto's own Step Functions interpreter runs the JSONPath definition; its
-        optimized integrations hit moto's DynamoDB, SQS and SNS backends."""
-        client = boto3.client("stepfunctions", region_name=REGION)
-        arn = client.create_state_machine(name="signup", definition=json.dumps(jsonpath),
-                                          roleArn="arn:aws:iam::123456789012:role/sfn")["stateMachineArn"]
-        execution = client.start_execution(stateMachineArn=arn, name="run-1", input=json.dumps(INPUT))["executionArn"]
-        import time
+        optimized integrations hit moto's DynamoDB, SQS and SNS backends. MotoRunner
+        works around moto's trouble starting a second execution in one process."""
+        from benchmarks.runner_bench import MotoRunner
 
-        for _ in range(2000):
-            if client.describe_execution(executionArn=execution)["status"] != "RUNNING":
-                break
-            time.sleep(0.01)
-        events = client.get_execution_history(executionArn=execution, maxResults=1000)["events"]
-        done = [e for e in events if e["type"] == "ExecutionSucceeded"]
-        assert done, [e["type"] for e in events][-5:]
-        return json.loads(done[0]["executionSucceededEventDetails"]["output"])
+        with MotoRunner() as runner:
+            tap = _resources()
+            result = runner.run(jsonpath, INPUT)
+            assert result["status"] == "SUCCEEDED", result
+            return result["output"], _left_behind(tap)
 
-    moto_run = _in_fresh_moto(on_moto)
+    moto_run = on_moto()
     jsonata = compile_workflow(programs.signup).definition
     local = _in_fresh_moto(lambda: run_definition(jsonata, INPUT).output)
+    return {"native": native, "moto": moto_run, "local": local}
 
+
+def test_native_moto_interpreter_and_local_runner_leave_the_same_data() -> None:
+    """In a fresh interpreter: moto's mocks do not reset while another test's mock is
+    active in the same process (pytest-xdist mixes modules in one worker)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = ("import json, os; os.environ.update(AWS_ACCESS_KEY_ID='testing', AWS_SECRET_ACCESS_KEY='testing', "
+            "AWS_DEFAULT_REGION='us-east-1'); import moto; from tests.services.test_services import three_engines; "
+            "print(json.dumps(three_engines()))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    runs = json.loads(proc.stdout.strip().splitlines()[-1])
+    native, moto_run, local = runs["native"], runs["moto"], runs["local"]
     assert native[0] == "Ada"
     assert native == moto_run == local
     assert native[1]["queued"] == ["signup u-1"] and native[1]["published"] == ["welcome Ada"]
