@@ -21,7 +21,7 @@ from pyflow import ir
 from pyflow.backend.jsonata_expr import Emitter, var_name
 from pyflow.backend.names import state_base_name, unique_names
 from pyflow.backend.types import Types, infer_var_types
-from pyflow.cfg import nodes_in_order, op, out_edges
+from pyflow.cfg import graph_assignments, nodes_in_order, op, op_exprs, out_edges
 
 # states that may carry the workflow's Output (asl-validator rejects Output on Wait)
 OUTPUT_CARRIERS = (ir.TaskCall, ir.Assign, ir.Parallel, ir.MapState)
@@ -139,21 +139,7 @@ def sub_free_vars(sub: ir.SubMachine) -> set[str]:
 
 
 def op_free_vars(o: ir.Op) -> set[str]:
-    exprs: list[ir.Expr] = []
-    if isinstance(o, ir.TaskCall):
-        exprs = list(o.args.values())
-    elif isinstance(o, ir.Assign):
-        exprs = [o.value]
-    elif isinstance(o, ir.Wait):
-        exprs = [e for e in (o.seconds, o.timestamp) if e is not None]
-    elif isinstance(o, ir.Choice):
-        exprs = list(o.tests)
-    elif isinstance(o, ir.Raise):
-        exprs = [o.cause] + ([o.dynamic] if o.dynamic is not None else [])
-    elif isinstance(o, ir.Return):
-        exprs = [o.value]
-    elif isinstance(o, ir.MapState):
-        exprs = [o.items]
+    exprs = op_exprs(o)
     out: set[str] = set()
     for e in exprs:
         out |= ir.free_vars(e)
@@ -197,19 +183,7 @@ class JsonataLowering:
         return None
 
     def _assignments(self) -> list[tuple[str, ir.Expr, str | None]]:
-        out: list[tuple[str, ir.Expr, str | None]] = []
-        for n in self.g.nodes:
-            o = op(self.g, n)
-            result = self._result_type(o)
-            target = getattr(o, "target", None)
-            if isinstance(o, (ir.TaskCall, ir.MapState, ir.Custom)) and target:
-                out.append((target, ir.TaskResult(), result))
-            elif isinstance(o, ir.Assign):
-                out.append((o.target, o.value, None))
-            for _, _, k, d in self.g.out_edges(n, keys=True, data=True):
-                for x, e in d.get("assigns", []):
-                    out.append((x, e, None if k.startswith("c") else result))
-        return out
+        return graph_assignments(self.g, self._result_type)
 
     # ------------------------------------------------------------------ structure
     def lower(self) -> tuple[str, dict[str, dict[str, Any]]]:

@@ -38,7 +38,7 @@ from pyflow.backend.jsonpath_choice import Conditions, as_rule
 from pyflow.backend.jsonpath_expr import IDENT, SUGGEST, NotExpressible, PathEmitter, Val, const_arg, fold, set_field
 from pyflow.backend.names import clean, state_base_name, unique_names
 from pyflow.backend.types import Types, infer_var_types
-from pyflow.cfg import map_exprs, nodes_in_order, op, out_edges
+from pyflow.cfg import graph_assignments, map_exprs, nodes_in_order, op, op_exprs, out_edges
 from pyflow.diagnostics import CompileError, Diagnostic, Span
 
 PENDING_OPS = (ir.TaskCall, ir.Wait, ir.Raise, ir.Return, ir.Assign, ir.MapState)
@@ -190,21 +190,14 @@ class JsonPathLowering:
             == ["Error", "Cause"] and all(self.types().of(v) == "str" for _, v in e.entries)
 
     def _assignments(self) -> list[tuple[str, ir.Expr, str | None]]:
-        out: list[tuple[str, ir.Expr, str | None]] = []
-        for n in self.g.nodes:
-            o = op(self.g, n)
-            result = self.tasks[o.task].returns if isinstance(o, ir.TaskCall) and o.task in self.tasks else None
+        def result_type(o: ir.Op) -> str | None:
             if isinstance(o, ir.MapState):
-                result = "list"
-            target = getattr(o, "target", None)
-            if isinstance(o, (ir.TaskCall, ir.Custom, ir.MapState)) and target:
-                out.append((target, ir.TaskResult(), result))
-            elif isinstance(o, ir.Assign):
-                out.append((o.target, o.value, None))
-            for _, _, k, d in self.g.out_edges(n, keys=True, data=True):
-                for x, e in d.get("assigns", []):
-                    out.append((x, e, None if k.startswith("c") else result))
-        return out
+                return "list"
+            if isinstance(o, ir.TaskCall) and o.task in self.tasks:
+                return self.tasks[o.task].returns
+            return None
+
+        return graph_assignments(self.g, result_type)
 
     def types(self, result: str = "any") -> Types:
         return JTypes(self.var_types, result, self.input_types, self.error_vars)
@@ -326,29 +319,14 @@ class JsonPathLowering:
     # ------------------------------------------------------------------ liveness / definite assignment
     def uses(self, n: int) -> set[str]:
         o = op(self.g, n)
-        exprs: list[ir.Expr] = []
-        if isinstance(o, ir.TaskCall):
-            exprs = list(o.args.values())
-        elif isinstance(o, ir.Assign):
-            exprs = [o.value]
-        elif isinstance(o, ir.Wait):
-            exprs = [x for x in (o.seconds, o.timestamp) if x is not None]
-        elif isinstance(o, ir.Choice):
-            exprs = list(o.tests)
-            out: set[str] = set()
-            for e in exprs:
-                out |= ir.free_vars(e)
-            return out | self.rule_fields(n)
-        elif isinstance(o, ir.Raise):
-            exprs = [o.cause] + ([o.dynamic] if o.dynamic is not None else [])
-        elif isinstance(o, ir.Return):
-            exprs = [o.value]
-        elif isinstance(o, (ir.Parallel, ir.MapState)):
+        if isinstance(o, (ir.Parallel, ir.MapState)):
             items = ir.free_vars(o.items) if isinstance(o, ir.MapState) else set()
             return set(self.sub_reads.get(n, set())) | items
-        out = set()
-        for e in exprs:
+        out: set[str] = set()
+        for e in op_exprs(o):
             out |= ir.free_vars(e)
+        if isinstance(o, ir.Choice):
+            out |= self.rule_fields(n)
         return out
 
     def rule_fields(self, n: int) -> set[str]:

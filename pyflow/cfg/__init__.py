@@ -6,7 +6,7 @@ the assignments folded onto that edge, in source order.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import networkx as nx
 
@@ -100,3 +100,43 @@ def map_exprs(g: nx.MultiDiGraph, fn, deep: bool = True) -> None:
     for _, _, d in g.edges(data=True):
         if d.get("assigns"):
             d["assigns"] = [(x, fn(e)) for x, e in d["assigns"]]
+
+
+def op_exprs(o: ir.Op) -> list[ir.Expr]:
+    """The expressions an operation itself evaluates (not those of nested machines)."""
+    if isinstance(o, ir.TaskCall):
+        return list(o.args.values())
+    if isinstance(o, ir.Assign):
+        return [o.value]
+    if isinstance(o, ir.Wait):
+        return [e for e in (o.seconds, o.timestamp) if e is not None]
+    if isinstance(o, ir.Choice):
+        return list(o.tests)
+    if isinstance(o, ir.Branch):
+        return [o.test]
+    if isinstance(o, ir.Raise):
+        return [o.cause] + ([o.dynamic] if o.dynamic is not None else [])
+    if isinstance(o, ir.Return):
+        return [o.value]
+    if isinstance(o, ir.MapState):
+        return [o.items]
+    return []
+
+
+def graph_assignments(g: nx.MultiDiGraph, result_type: "Callable[[ir.Op], str | None]"
+                      ) -> list[tuple[str, ir.Expr, str | None]]:
+    """Every (variable, value, type of the state's result) a machine assigns: what the
+    backends' type inference runs on. A Catch edge's assignments see no result."""
+    out: list[tuple[str, ir.Expr, str | None]] = []
+    for n in g.nodes:
+        o = op(g, n)
+        result = result_type(o)
+        target = getattr(o, "target", None)
+        if isinstance(o, (ir.TaskCall, ir.MapState, ir.Custom)) and target:
+            out.append((target, ir.TaskResult(), result))
+        elif isinstance(o, ir.Assign):
+            out.append((o.target, o.value, None))
+        for _, _, k, d in g.out_edges(n, keys=True, data=True):
+            for x, e in d.get("assigns", []):
+                out.append((x, e, None if k.startswith("c") else result))
+    return out
