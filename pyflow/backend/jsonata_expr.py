@@ -541,27 +541,39 @@ class Emitter:
         return f"[$keys({self.ex(d)})]"
 
 
-def is_constructor(text: str) -> bool:
-    """Is ``text`` one JSONata array constructor ``[...]`` (kept nested inside another)?"""
-    if not text.startswith("[") or not text.endswith("]"):
-        return False
-    depth, quote = 0, ""
+def top_level(text: str):
+    """(index, char, depth) for each character of JSONata ``text`` outside string
+    literals; depth counts open brackets including the one at that index."""
+    depth, quote, escaped = 0, "", False
     for i, ch in enumerate(text):
         if quote:
-            if ch == "\\":
-                continue
-            if ch == quote and text[i - 1] != "\\":
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
                 quote = ""
             continue
         if ch in "\"'":
             quote = ch
-        elif ch in "[({":
+            continue
+        if ch in "[({":
             depth += 1
-        elif ch in "])}":
+        yield i, ch, depth
+        if ch in "])}":
             depth -= 1
-            if depth == 0 and i != len(text) - 1:
-                return False
-    return True
+
+
+def is_group(text: str, opener: str, closer: str) -> bool:
+    """Is all of ``text`` one bracketed group ``opener ... closer``?"""
+    if not (text.startswith(opener) and text.endswith(closer)):
+        return False
+    return all(not (ch in "])}" and depth == 1 and i != len(text) - 1) for i, ch, depth in top_level(text))
+
+
+def is_constructor(text: str) -> bool:
+    """Is ``text`` one JSONata array constructor ``[...]`` (kept nested inside another)?"""
+    return is_group(text, "[", "]")
 
 
 def fnmatch_regex(pattern: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import networkx as nx
 
 from pyflow import ir
-from pyflow.backend.jsonata_expr import Emitter, var_name
+from pyflow.backend.jsonata_expr import Emitter, is_group, top_level, var_name
 from pyflow.backend.names import state_base_name, unique_names
 from pyflow.backend.types import Types, infer_var_types
 from pyflow.cfg import graph_assignments, nodes_in_order, op, op_exprs, out_edges
@@ -52,24 +52,10 @@ def template(e: ir.Expr, em: Emitter) -> Any:
 
 def strip_parens(text: str) -> str:
     """``($a + 1)`` -> ``$a + 1`` for readability; blocks ``(x := ...; ...)`` keep theirs."""
-    if not (text.startswith("(") and text.endswith(")")):
+    if not is_group(text, "(", ")"):
         return text
-    depth, quote = 0, ""
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote and text[i - 1] != "\\":
-                quote = ""
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth == 0 and i != len(text) - 1:
-                return text
-        elif depth == 1 and (ch == ";" or text.startswith(":=", i)):
-            return text
+    if any(depth == 1 and (ch == ";" or text.startswith(":=", i)) for i, ch, depth in top_level(text)):
+        return text
     return text[1:-1]
 
 

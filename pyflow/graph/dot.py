@@ -33,12 +33,7 @@ def to_dot(graph: Graph) -> str:
     out.append('    node [fontname="Helvetica", fontsize=11, margin="0.18,0.06", penwidth=1.3];')
     out.append(f'    edge [fontname="Helvetica", fontsize=10, color="{style.EDGE}", fontcolor="#343a40", '
                'arrowsize=0.7, penwidth=1.1];')
-    children: dict[str | None, list[Cluster]] = {}
-    for c in graph.clusters:
-        children.setdefault(c.parent, []).append(c)
-    members: dict[str | None, list[Node]] = {}
-    for n in graph.nodes:
-        members.setdefault(n.cluster, []).append(n)
+    children, members = graph.nesting()
 
     def emit(cluster: str | None, depth: int) -> None:
         pad = "    " * depth

@@ -42,12 +42,7 @@ def to_mermaid(graph: Graph) -> str:
     out = ["flowchart TD"]
     if graph.title:
         out.append(f"    %% {' '.join(graph.title.split())}")
-    children: dict[str | None, list[Cluster]] = {}
-    for c in graph.clusters:
-        children.setdefault(c.parent, []).append(c)
-    members: dict[str | None, list[Node]] = {}
-    for n in graph.nodes:
-        members.setdefault(n.cluster, []).append(n)
+    children, members = graph.nesting()
 
     def emit(cluster: str | None, depth: int) -> None:
         pad = "    " * depth

@@ -79,6 +79,16 @@ class Graph:
                 return n
         raise KeyError(node_id)
 
+    def nesting(self) -> tuple[dict[str | None, list[Cluster]], dict[str | None, list[Node]]]:
+        """(sub-clusters by parent cluster, nodes by cluster); ``None`` is the top level."""
+        children: dict[str | None, list[Cluster]] = {}
+        for c in self.clusters:
+            children.setdefault(c.parent, []).append(c)
+        members: dict[str | None, list[Node]] = {}
+        for n in self.nodes:
+            members.setdefault(n.cluster, []).append(n)
+        return children, members
+
     @property
     def state_nodes(self) -> list[Node]:
         return [n for n in self.nodes if n.type in STATE_TYPES]
