@@ -46,16 +46,15 @@ def close_order(order_id: str, shipped: str, invoice: str, restocked: int) -> di
 
 @workflow
 def do_the_work(order: dict) -> dict:
-    order_id = order["id"]
     try:
         with pf.parallel(retry=Retry(max_attempts=1)):
             with pf.branch():
-                shipped = ship_item(order_id)
+                shipped = ship_item(order["id"])
             with pf.branch():
-                invoice = send_invoice(order_id)
+                invoice = send_invoice(order["id"])
             with pf.branch():
                 restocked = restock(order["items"])
     except Exception as err:
-        note = send_failure_notification(order_id, err.error, err.cause)
-        return {"order": order_id, "failed": note}
-    return close_order(order_id, shipped, invoice, restocked)
+        note = send_failure_notification(order["id"], err.error, err.cause)
+        return {"order": order["id"], "failed": note}
+    return close_order(order["id"], shipped, invoice, restocked)
