@@ -122,7 +122,7 @@ def _compile_file(path: Path, function: str, query_language: str | None,
         child_key = (str(sig.module.path), sig.function)
         if child_key in _stack or child_key == key:
             reporter.error("PF118", f"workflow {sig.function!r} starts itself (directly or through others)",
-                           mod.span(info.node.name), help="nested executions must not form a cycle")
+                           mod.name_span(info.node), help="nested executions must not form a cycle")
             raise CompileError(reporter.items)
         nested.append(compile_file(sig.module.path, sig.function, query_language, _stack + (key,)))
     activities = tuple(sorted(sig.name for sig in sigs if sig.kind == "activity"))
@@ -189,7 +189,7 @@ def _check_limits(definition: dict[str, Any], mod: Any, info: Any, reporter: Rep
     size = len(dumps_definition(definition).encode("utf-8"))
     if size > MAX_DEFINITION_BYTES:
         reporter.error("PF120", f"the definition is {size:,} bytes; Step Functions accepts at most 1 MB",
-                       mod.span(info.node.name),
+                       mod.name_span(info.node),
                        help="split the workflow into nested workflows or fragments")
 
 

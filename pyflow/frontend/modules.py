@@ -9,6 +9,7 @@ imported from, caching each file once and reporting import cycles.
 from __future__ import annotations
 
 import ast
+import re
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +84,17 @@ class SourceModule:
         if self.statement_spans is None:
             self.statement_spans = _statement_spans(self.module, self.text)
         return self.statement_spans.get(id(node))
+
+    def name_span(self, node: cst.FunctionDef | cst.ClassDef) -> Span:
+        """The span of a definition's name, from its statement's line (cheap) rather
+        than libcst's positions, which cost a code generation of the whole module."""
+        stmt = self.statement_span(node)
+        if stmt is not None:
+            line = self.lines[stmt.line - 1] if stmt.line <= len(self.lines) else ""
+            match = re.compile(r"\b(?:def|class)\s+(" + re.escape(node.name.value) + r")\b").search(line)
+            if match:
+                return Span(stmt.path, stmt.line, match.start(1) + 1, stmt.line, match.end(1) + 1)
+        return self.span(node.name)
 
     def qualified(self, node: cst.CSTNode) -> set[str]:
         """Qualified names of ``node``: libcst's ``QualifiedNameProvider`` for module-level
