@@ -1,11 +1,15 @@
-"""Local runner throughput against moto's Step Functions interpreter, in one run.
+"""Local runner throughput against moto's interpreter and sfnx, in one run.
 
-``bench()`` runs the same two JSONPath definitions on both engines (moto has no
-JSONata): a 20-state Pass chain and a 200-iteration Choice loop, and reports
-state transitions per second for each and the ratio.  Both engines are warmed
-up first (moto's first ``create_state_machine`` costs about a second, and
-pyflow's first run compiles the definition), so the figures compare steady-state
-execution.  ``MotoRunner`` is also the harness the differential tests use.
+``bench()`` runs the same two workflows, a 20-state Pass chain and a 200-iteration
+Choice loop, on three engines and reports state transitions per second and the
+ratios: the JSONPath definitions on pyflow's runner and on moto's interpreter
+(moto has no JSONata), the JSONata definitions on pyflow's runner and on
+``sfnx.testing.run`` (sfnx has no JSONPath). Every engine is warmed up first
+(moto's first ``create_state_machine`` costs about a second, and pyflow's first
+run compiles the definition), so the figures compare steady-state execution. The
+peak memory of one execution on each engine is taken with ``tracemalloc`` in a
+separate run (moto's only on the short Pass chain: traced, it is about five times
+slower). ``MotoRunner`` is also the harness the differential tests use.
 
 Run it with ``python -m benchmarks.runner_bench``.
 """
@@ -216,9 +220,71 @@ def choice_loop() -> dict[str, Any]:
     }
 
 
+def pass_chain_jsonata(n: int = 20) -> dict[str, Any]:
+    """The JSONata twin of ``pass_chain``: each Pass assigns a variable."""
+    states: dict[str, Any] = {}
+    for i in range(n):
+        state: dict[str, Any] = {"Type": "Pass", "Assign": {f"s{i % 5}": i}}
+        if i == n - 1:
+            state["End"] = True
+            state["Output"] = "{% $s0 %}"
+        else:
+            state["Next"] = f"S{i + 1}"
+        states[f"S{i}"] = state
+    return {"QueryLanguage": "JSONata", "StartAt": "S0", "States": states}
+
+
+def choice_loop_jsonata() -> dict[str, Any]:
+    """The JSONata twin of ``choice_loop``: the counter is a variable."""
+    return {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Init",
+        "States": {
+            "Init": {"Type": "Pass", "Assign": {"i": "{% $states.input.i %}", "n": "{% $states.input.n %}"},
+                     "Next": "Check"},
+            "Check": {"Type": "Choice", "Choices": [{"Condition": "{% $i < $n %}", "Next": "Increment"}],
+                      "Default": "Done"},
+            "Increment": {"Type": "Pass", "Assign": {"i": "{% $i + 1 %}"}, "Next": "Check"},
+            "Done": {"Type": "Succeed", "Output": "{% $i %}"},
+        },
+    }
+
+
+def _sfnx_rate(definition: dict[str, Any], execution_input: Any, min_seconds: float) -> float:
+    from sfnx.testing import run
+
+    def no_tasks(call: Any) -> Any:
+        raise AssertionError(f"no task expected: {call}")
+
+    first = run(definition, execution_input, no_tasks)
+    first.output  # raises if the run failed
+    runs = transitions = 0
+    start = time.perf_counter()
+    while True:
+        result = run(definition, execution_input, no_tasks)
+        transitions += len(result.states)
+        runs += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds and runs >= 3:
+            return transitions / elapsed
+
+
+def _peak_mib(fn: Callable[[], Any]) -> float:
+    """Peak traced memory of one call, in MiB."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / (1 << 20)
+    finally:
+        tracemalloc.stop()
+
+
 def _local_rate(definition: dict[str, Any], execution_input: Any, min_seconds: float) -> tuple[float, int]:
     from pyflow.local import run_definition
 
+    definition = json.dumps(definition)  # as moto gets it: the compiled machine is then found by its text
     run_definition(definition, execution_input)  # compile + warm up
     runs = transitions = 0
     start = time.perf_counter()
@@ -250,31 +316,68 @@ def _moto_rate(moto: MotoRunner, definition: dict[str, Any], execution_input: An
 
 
 def bench(min_seconds: float = 1.0, moto_runs: int = 3) -> dict[str, Any]:
-    """Measure both engines on both definitions; return transitions/s and ratios."""
+    """Measure the engines on both workflows; return transitions/s, ratios and peak memory."""
+    from pyflow.local import run_definition
+    from sfnx.testing import run as sfnx_run
+
     cases = {
-        "pass_chain_20": (pass_chain(20), {"x": 1}),
-        "choice_loop_200": (choice_loop(), {"i": 0, "n": 200}),
+        "pass_chain_20": (pass_chain(20), pass_chain_jsonata(20), {"x": 1}),
+        "choice_loop_200": (choice_loop(), choice_loop_jsonata(), {"i": 0, "n": 200}),
     }
     report: dict[str, Any] = {}
     with MotoRunner() as moto:
-        for name, (definition, execution_input) in cases.items():
-            local, per_run = _local_rate(definition, execution_input, min_seconds)
-            remote = _moto_rate(moto, definition, execution_input, moto_runs)
+        for name, (jsonpath, jsonata, execution_input) in cases.items():
+            local, per_run = _local_rate(jsonpath, execution_input, min_seconds)
+            remote = _moto_rate(moto, jsonpath, execution_input, moto_runs)
+            local_jsonata, per_run_jsonata = _local_rate(jsonata, execution_input, min_seconds)
+            sfnx = _sfnx_rate(jsonata, execution_input, min_seconds)
+            arn = moto.create(jsonpath)
+            moto_peak = (round(_peak_mib(lambda: moto.wait(moto.start(arn, execution_input))), 2)
+                         if per_run <= 50 else None)  # traced, moto runs ~5x slower: short executions only
             report[name] = {
                 "transitions_per_execution": per_run,
                 "pyflow_transitions_per_s": round(local),
                 "moto_transitions_per_s": round(remote),
                 "ratio": round(local / remote, 1),
+                "jsonata_transitions_per_execution": per_run_jsonata,
+                "pyflow_jsonata_transitions_per_s": round(local_jsonata),
+                "sfnx_transitions_per_s": round(sfnx),
+                "sfnx_ratio": round(local_jsonata / sfnx, 1),
+                "pyflow_peak_mib": round(_peak_mib(lambda: run_definition(jsonpath, execution_input)), 2),
+                "moto_peak_mib": moto_peak,
+                "sfnx_peak_mib": round(_peak_mib(lambda: sfnx_run(jsonata, execution_input, lambda call: None)), 2),
             }
     return report
+
+
+TARGETS = {"ratio": 20.0, "sfnx_ratio": 2.0}  # pyflow's runner >= 20x moto, >= 2x sfnx
+
+
+def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(metric, value, target, verdict) rows for ``python -m benchmarks``."""
+    out: list[tuple[str, str, str, str]] = []
+    for name, row in result.items():
+        out.append((f"{name} vs moto (JSONPath)",
+                    f"{row['pyflow_transitions_per_s']:,} / {row['moto_transitions_per_s']:,} t/s = {row['ratio']:,}x",
+                    f">= {TARGETS['ratio']:g}x", "ok" if row["ratio"] >= TARGETS["ratio"] else "missed"))
+        out.append((f"{name} vs sfnx (JSONata)",
+                    f"{row['pyflow_jsonata_transitions_per_s']:,} / {row['sfnx_transitions_per_s']:,} t/s"
+                    f" = {row['sfnx_ratio']:,}x",
+                    f">= {TARGETS['sfnx_ratio']:g}x", "ok" if row["sfnx_ratio"] >= TARGETS["sfnx_ratio"] else "missed"))
+        out.append((f"{name} peak memory", f"pyflow {row['pyflow_peak_mib']} / moto {row['moto_peak_mib'] or '-'} / "
+                    f"sfnx {row['sfnx_peak_mib']} MiB (one execution)", "", ""))
+    return out
 
 
 def main() -> None:
     report = bench()
     width = max(len(k) for k in report)
-    print(f"{'case':<{width}}  {'pyflow t/s':>12}  {'moto t/s':>10}  {'ratio':>7}")
+    print(f"{'case':<{width}}  {'pyflow t/s':>12}  {'moto t/s':>10}  {'ratio':>7}  "
+          f"{'pyflow JSONata t/s':>18}  {'sfnx t/s':>10}  {'ratio':>7}")
     for name, row in report.items():
-        print(f"{name:<{width}}  {row['pyflow_transitions_per_s']:>12,}  {row['moto_transitions_per_s']:>10,}  {row['ratio']:>6}x")
+        print(f"{name:<{width}}  {row['pyflow_transitions_per_s']:>12,}  {row['moto_transitions_per_s']:>10,}  "
+              f"{row['ratio']:>6}x  {row['pyflow_jsonata_transitions_per_s']:>18,}  "
+              f"{row['sfnx_transitions_per_s']:>10,}  {row['sfnx_ratio']:>6}x")
 
 
 if __name__ == "__main__":

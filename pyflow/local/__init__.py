@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -34,10 +35,13 @@ __all__ = [
 _COMPILED: dict[str, Machine] = {}
 
 
+_JSON_OBJECT = re.compile(r"\s*\{")
+
+
 def load_definition(source: Any) -> Any:
     """A definition from a dict, a JSON string, or a path to a ``.json`` file."""
     if isinstance(source, os.PathLike) or (
-        isinstance(source, str) and not source.lstrip().startswith("{") and os.path.exists(source)
+        isinstance(source, str) and not _JSON_OBJECT.match(source) and os.path.exists(source)
     ):
         with open(source, encoding="utf-8") as fh:
             return fh.read()

@@ -36,7 +36,7 @@ from pyflow.local.errors import (
     StatesError,
 )
 from pyflow.local.history import DEFAULT_MAX_EVENTS, History
-from pyflow.local.jsonata_eval import Env, make_functions
+from pyflow.local.jsonata_eval import Constant, Env, make_functions
 from pyflow.local.machine import JSONATA, Catcher, Graph, Machine, State, Unset
 from pyflow.local.paths import PathError, apply_result_path, compile_path, select
 
@@ -286,7 +286,9 @@ class Runner:
         output, next_name = handler(self, state, data, scope)
         if kind == "Succeed":
             next_name = None
-        out_json = dumps(output)
+        # The runner never changes a value in place (results are set on copies), so an
+        # output that IS the input (Choice, Wait, an Assign-only Pass) has the same JSON.
+        out_json = data_json if output is data else dumps(output)
         if len(out_json) > MAX_PAYLOAD // 4 and len(out_json.encode("utf-8")) > MAX_PAYLOAD:
             raise StatesError(DATA_LIMIT, f"The state/task '{state.name}' returned a result with a size exceeding the maximum number of bytes service limit.")
         self.history.add(kind + "StateExited", {"name": state.name, "output": out_json, "outputDetails": {"truncated": False}})
@@ -318,7 +320,12 @@ class Runner:
     def _finish_jsonata(self, state: State, data: Any, scope: StateScope, result: Any, default: Any, **extra: Any) -> Any:
         if state.output is None and state.assign is None:
             return default
-        env = scope.env(data, result=result, **extra) if result is not Unset else scope.env(data, **extra)
+        if (state.output is None or type(state.output) is Constant) and type(state.assign) in (Constant, type(None)):
+            env = None  # nothing to evaluate
+        elif result is not Unset:
+            env = scope.env(data, result=result, **extra)
+        else:
+            env = scope.env(data, **extra)
         assigned = state.assign(env) if state.assign is not None else None
         out = state.output(env) if state.output is not None else default
         if assigned is not None:

@@ -18,6 +18,9 @@ from pyflow.local.errors import RUNTIME, StatesError
 DEFAULT_MAX_EVENTS = 25_000
 
 
+_DETAILS_KEYS: dict[str, str] = {}  # event type -> its details key ("" for none), filled as types occur
+
+
 def _details_key(event_type: str) -> str:
     """``TaskStateEntered`` -> ``stateEnteredEventDetails`` (the service's naming)."""
     for suffix in ("StateEntered", "StateExited"):
@@ -56,16 +59,21 @@ class History:
                 RUNTIME,
                 f"The execution reached the maximum number of history events ({self.max_events}).",
             )
-        event_id = len(self.events) + 1
+        events = self.events
+        event_id = len(events) + 1
         event: dict[str, Any] = {
             "timestamp": self.clock.now(),
             "type": event_type,
             "id": event_id,
             "previousEventId": event_id - 1,
         }
-        if details is not None and event_type not in _NO_DETAILS:
-            event[_details_key(event_type)] = details
-        self.events.append(event)
+        if details is not None:
+            key = _DETAILS_KEYS.get(event_type)
+            if key is None:
+                key = _DETAILS_KEYS[event_type] = "" if event_type in _NO_DETAILS else _details_key(event_type)
+            if key:
+                event[key] = details
+        events.append(event)
         if self.listener is not None:
             self.listener(event)
         return event_id

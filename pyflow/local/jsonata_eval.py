@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import uuid as _uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -28,6 +29,7 @@ from jsonata.utils import Utils
 from pyflow.local.errors import QUERY_ERROR, StatesError
 
 NULL = Utils.NULL_VALUE
+_NAME = re.compile(r"\$([^\W\d]\w*)")
 _UNDEFINED = object()
 
 Evaluator = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
@@ -131,7 +133,7 @@ class _Functions:
 class Expression:
     """One parsed JSONata expression."""
 
-    __slots__ = ("source", "_expr")
+    __slots__ = ("source", "_expr", "_names")
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -140,15 +142,22 @@ class Expression:
         except Exception as exc:  # noqa: BLE001 - jsonata raises JException and others
             raise JsonataSyntaxError(f"invalid JSONata {source!r}: {exc}") from None
         self._expr.set_output_convert_nulls(False)
+        # The names the expression can read: binding only those (not every Variable of
+        # the workflow) keeps an evaluation's cost independent of the workflow's size.
+        # A name inside a string literal is bound needlessly, which is harmless.
+        self._names = frozenset(_NAME.findall(source))
 
     def evaluate(self, states: Mapping[str, Any], variables: Mapping[str, Any], functions: _Functions) -> Any:
         expr = self._expr
         frame = expr.create_frame()
-        frame.bind("states", states)
-        for name, value in variables.items():
-            frame.bind(name, _bindable(value))
-        for name, fn in functions.bound().items():
-            frame.bind(name, fn)
+        bound = functions.bound()
+        for name in self._names:
+            if name == "states":
+                frame.bind("states", states)
+            elif name in variables:
+                frame.bind(name, _bindable(variables[name]))
+            elif name in bound:
+                frame.bind(name, bound[name])
         try:
             result = expr.evaluate(None, frame)
         except StatesError:
@@ -190,11 +199,24 @@ class Env:
 FieldEvaluator = Callable[[Env], Any]
 
 
+class Constant:
+    """A field without templates: its value, whatever the environment (the runner
+    skips building an environment for states whose fields are all constant)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __call__(self, env: Env | None) -> Any:
+        return self.value
+
+
 def compile_field(value: Any) -> FieldEvaluator:
     """Compile a JSONata-mode field: templates anywhere in the JSON value are evaluated."""
     built = _build(value)
     if built is None:
-        return lambda env, _v=value: _v
+        return Constant(value)
     return built
 
 

@@ -7,6 +7,7 @@ an activity's implementation, the definitions of nested workflows) go through
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import sys
@@ -189,12 +190,20 @@ def aws(monkeypatch: pytest.MonkeyPatch):
         import boto3
 
         ddb = boto3.client("dynamodb")
+        # A mock another test's fixture keeps active in this worker shares its state with
+        # this one, so the table may already be there: start from an empty one.
+        with contextlib.suppress(ddb.exceptions.ResourceNotFoundException):
+            ddb.delete_table(TableName="orders")
         ddb.create_table(TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                          BillingMode="PAY_PER_REQUEST")
         queue_url = boto3.client("sqs").create_queue(QueueName="shipping")["QueueUrl"]
         topic_arn = boto3.client("sns").create_topic(Name="orders")["TopicArn"]
-        yield {"ddb": ddb, "queue_url": queue_url, "topic_arn": topic_arn}
+        try:
+            yield {"ddb": ddb, "queue_url": queue_url, "topic_arn": topic_arn}
+        finally:
+            ddb.delete_table(TableName="orders")
+            boto3.client("sqs").delete_queue(QueueUrl=queue_url)
 
 
 @pytest.mark.parametrize("card,status", [("4242", "shipped"), ("0000", "payment_declined")])

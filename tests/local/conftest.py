@@ -50,8 +50,10 @@ def lambdas() -> Lambdas:
     return Lambdas()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def moto(lambdas: Lambdas) -> Iterator[Any]:
+    """moto's interpreter, for one module at a time: a mock left active for the whole
+    session would share its state with every later test's own ``mock_aws()``."""
     from benchmarks.runner_bench import MotoRunner, create_lambdas
 
     with MotoRunner(lambdas.mapping()) as runner:
