@@ -13,7 +13,8 @@ aws-cdk-lib's Node.js start, building, and writing the cloud assembly. Runs
 alternate between the two sides, in one run, with identical environment
 variables (``JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION`` set for both; this
 aws-cdk-lib has no ``CDK_VALIDATION`` switch, so neither side sets one). The
-median of each side is reported, and their ratio (target: at most 1.1).
+median of each side is reported, and their ratio (target: at most 1.1), with the
+peak resident memory of each side's largest process (Python or Node.js).
 
     python -m benchmarks.synth_bench [--repeat N]
 """
@@ -133,13 +134,21 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _timed(command: list[str], env: dict[str, str], cwd: Path) -> float:
-    start = time.perf_counter()
-    run = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if run.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({run.returncode}):\n{run.stderr[-3000:]}")
-    return elapsed
+def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """Wall time and peak resident memory (MiB) of one whole-process run: the largest
+    resident set among the process and its children (Node.js included), from
+    ``wait4``'s resource usage."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"{' '.join(command)} failed ({proc.returncode}):\n"
+                               f"{err.read().decode(errors='replace')[-3000:]}")
+    return elapsed, usage.ru_maxrss / 1024  # Linux reports KiB
 
 
 def bench(repeat: int = 3) -> dict[str, Any]:
@@ -163,9 +172,15 @@ def bench(repeat: int = 3) -> dict[str, Any]:
         _timed([*hand_cmd, str(work / "warm-hand")], env, REPO)
         pyflow_times: list[float] = []
         hand_times: list[float] = []
+        pyflow_rss: list[float] = []
+        hand_rss: list[float] = []
         for i in range(repeat):
-            pyflow_times.append(_timed([*pyflow_cmd, "-o", str(work / f"pyflow{i}")], env, REPO))
-            hand_times.append(_timed([*hand_cmd, str(work / f"hand{i}")], env, REPO))
+            t, rss = _timed([*pyflow_cmd, "-o", str(work / f"pyflow{i}")], env, REPO)
+            pyflow_times.append(t)
+            pyflow_rss.append(rss)
+            t, rss = _timed([*hand_cmd, str(work / f"hand{i}")], env, REPO)
+            hand_times.append(t)
+            hand_rss.append(rss)
         template = json.loads((work / "pyflow0" / "JobPoller.template.json").read_text())
         hand_template = json.loads((work / "hand0" / "JobPoller.template.json").read_text())
     pyflow_s = statistics.median(pyflow_times)
@@ -179,6 +194,8 @@ def bench(repeat: int = 3) -> dict[str, Any]:
         "target_ratio": 1.1,
         "pyflow_runs_s": [round(t, 3) for t in pyflow_times],
         "hand_runs_s": [round(t, 3) for t in hand_times],
+        "pyflow_peak_rss_mib": round(max(pyflow_rss), 1),
+        "hand_peak_rss_mib": round(max(hand_rss), 1),
         "pyflow_resources": len(template["Resources"]),
         "hand_resources": len(hand_template["Resources"]),
     }
