@@ -80,21 +80,10 @@ def workflow_policy(compiled: CompiledWorkflow) -> dict[str, Any]:
     The single source of truth is ``pyflow.iam`` (also behind ``pyflow policy``), so
     the deployed role and the printed policy cannot drift apart.
     """
-    try:
-        from pyflow.iam import policy_for_definition
-    except ImportError as exc:
-        if exc.name not in ("pyflow.iam", "pyflow"):
-            raise
-        return _fallback_policy(compiled)
+    from pyflow.iam import policy_for_definition
+
     existing = {t.name: t.existing_arn for t in compiled.tasks if t.existing_arn}
     return policy_for_definition(compiled.definition, lambda_tasks=existing, activities=compiled.activities)
-
-
-def _fallback_policy(compiled: CompiledWorkflow) -> dict[str, Any]:
-    # TODO(lead): remove once pyflow.iam.policy_for_definition has landed.
-    resources = [r for t in compiled.tasks for r in (t.resource, t.resource + ":*")]
-    statements = [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": resources}] if resources else []
-    return {"Version": "2012-10-17", "Statement": statements}
 
 
 # --------------------------------------------------------------------------- helpers
