@@ -61,9 +61,54 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-def _bindable(value: Any) -> Any:
-    """A top-level ``None`` variable must be bound as JSONata null, not as undefined."""
-    return NULL if value is None else value
+def _with_nulls(value: Any) -> Any:
+    """A JSON value as jsonata-python reads it: JSON null is ``NULL``, since a Python
+    ``None`` means *undefined* there (and would vanish from objects and arrays).
+    Returns ``value`` itself, not a copy, when it holds no null."""
+    if value is None:
+        return NULL
+    if isinstance(value, dict):
+        out: Any = None
+        for key, item in value.items():
+            converted = _with_nulls(item) if isinstance(item, (dict, list)) or item is None else item
+            if converted is not item:
+                if out is None:
+                    out = dict(value)
+                out[key] = converted
+        return value if out is None else out
+    if isinstance(value, list):
+        out = None
+        for i, item in enumerate(value):
+            converted = _with_nulls(item) if isinstance(item, (dict, list)) or item is None else item
+            if converted is not item:
+                if out is None:
+                    out = list(value)
+                out[i] = converted
+        return value if out is None else out
+    return value
+
+
+class _NullsCache:
+    """``_with_nulls`` of the values bound most recently, by identity: the runner never
+    changes a value in place, and a workflow's input, variables and results are bound
+    again and again, state after state, so each is converted once."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.entries: dict[int, tuple[Any, Any]] = {}
+
+    def get(self, value: Any) -> Any:
+        if not isinstance(value, (dict, list)):
+            return NULL if value is None else value
+        entry = self.entries.get(id(value))
+        if entry is not None and entry[0] is value:
+            return entry[1]
+        converted = _with_nulls(value)
+        if len(self.entries) >= self.size:
+            self.entries.clear()
+        self.entries[id(value)] = (value, converted)  # holding value keeps its id from being reused
+        return converted
+
 
 
 # --------------------------------------------------------------------------- Step Functions' functions
@@ -73,6 +118,7 @@ class _Functions:
     def __init__(self, rng: random.Random | None) -> None:
         self.rng = rng or random.Random()
         self._bound: dict[str, Any] | None = None
+        self.values = _NullsCache()  # per run, so nothing outlives the execution
 
     def bound(self) -> dict[str, Any]:
         """The functions wrapped for a JSONata frame (built once per run)."""
@@ -127,7 +173,7 @@ class _Functions:
     def parse(self, text: Any) -> Any:
         if not isinstance(text, str):
             raise ValueError("$parse needs a string")
-        return json.loads(text)
+        return _with_nulls(json.loads(text))
 
 
 class Expression:
@@ -151,11 +197,12 @@ class Expression:
         expr = self._expr
         frame = expr.create_frame()
         bound = functions.bound()
+        values = functions.values
         for name in self._names:
             if name == "states":
-                frame.bind("states", states)
+                frame.bind("states", {key: values.get(value) for key, value in states.items()})
             elif name in variables:
-                frame.bind(name, _bindable(variables[name]))
+                frame.bind(name, values.get(variables[name]))
             elif name in bound:
                 frame.bind(name, bound[name])
         try:

@@ -115,8 +115,6 @@ def agree(workflow: Any, execution_input: dict[str, Any], **extras: Any) -> Any:
     return execution
 
 
-@pytest.mark.xfail(strict=False, reason="local runner: a null inside json.loads' result is dropped by json.dumps "
-                                      "(prints `[1, ]`); reported to the runner's owner")
 def test_json_null_round_trip() -> None:
     assert_agrees(load("intrinsics").invoke_order_processor,
                   {"order_id": "o", "obj_str": "{\"a\": [1, null]}", "value": 1})

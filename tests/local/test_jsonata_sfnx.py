@@ -18,6 +18,13 @@ DEFINITIONS: dict[str, tuple[dict[str, Any], Any]] = {
                   "Output": {"n": "{% $count($states.input.xs) %}"}, "Next": "B"},
             "B": {"Type": "Pass", "Output": "{% {'n': $states.input.n, 'total': $total, 'avg': $total / $states.input.n} %}",
                   "End": True}}}, {"xs": [1, 2, 3, 6]}),
+    "json_nulls_kept": ({
+        "QueryLanguage": "JSONata", "StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Assign": {"v": "{% $states.input.x %}", "w": "{% $states.input.w %}"}, "Next": "B"},
+            "B": {"Type": "Pass",
+                  "Output": "{% {'v': $v, 'w': $w, 'input': $states.input, 'parsed': $parse('{\"y\": null, \"z\": [1, null]}'),"
+                            " 'isnull': $states.input.x = null} %}",
+                  "End": True}}}, {"x": None, "w": [None, {"k": None}]}),
     "choice_condition": ({
         "QueryLanguage": "JSONata", "StartAt": "C", "States": {
             "C": {"Type": "Choice", "Choices": [
