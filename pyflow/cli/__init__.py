@@ -46,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # a file we were told to read or write: the user's to fix, not a bug
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"pyflow: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception:  # noqa: BLE001 - an internal error is a bug: say where to report it
         traceback.print_exc()
         print(f"pyflow: internal error (this is a bug; please report it at {BUG_URL})", file=sys.stderr)

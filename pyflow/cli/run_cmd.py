@@ -3,8 +3,9 @@
 ``pyflow run MODULE:FUNCTION --input JSON|@file.json`` compiles the workflow and
 runs the ASL on the local runner, tasks in-process, waits on a virtual clock;
 ``--native`` calls the Python function instead.  ``pyflow run machine.asl.json``
-runs any definition.  Exit codes: 0 succeeded, 1 user error (bad input, compile
-error, invalid definition), 3 the execution failed or timed out.
+runs any definition.  Exit codes: 0 succeeded, 1 user error (compile error,
+invalid definition, a module that fails to import), 2 usage error (a bad target or
+``--input``), 3 the execution failed or timed out.
 """
 from __future__ import annotations
 
@@ -16,11 +17,19 @@ import os
 import sys
 from typing import Any
 
-from pyflow.cli import EXIT_FAILED_EXECUTION, EXIT_OK, EXIT_USER
+from pyflow.cli import EXIT_FAILED_EXECUTION, EXIT_OK, EXIT_USAGE, EXIT_USER
 
 
 class UserError(Exception):
-    """A mistake on the command line or in the user's files: reported in one line, exit 1."""
+    """A mistake in the user's files: reported in one line, exit 1."""
+
+    status = EXIT_USER
+
+
+class UsageError(UserError):
+    """A bad argument (target, ``--input``): reported in one line, exit 2 (docs/cli.md)."""
+
+    status = EXIT_USAGE
 
 
 def register(subparsers: Any) -> None:
@@ -50,11 +59,11 @@ def read_input(text: str) -> Any:
             with open(path, encoding="utf-8") as fh:
                 text = fh.read()
         except OSError as exc:
-            raise UserError(f"cannot read input file {path}: {exc.strerror}") from None
+            raise UsageError(f"cannot read input file {path}: {exc.strerror}") from None
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise UserError(f"--input is not valid JSON: {exc}") from None
+        raise UsageError(f"--input is not valid JSON: {exc}") from None
 
 
 def is_definition_file(target: str) -> bool:
@@ -65,11 +74,11 @@ def load_workflow(target: str) -> Any:
     """Import ``path/to/file.py:name`` or ``dotted.module:name`` (user code runs here)."""
     module_ref, sep, attr = target.rpartition(":")
     if not sep or not module_ref or not attr:
-        raise UserError(f"expected MODULE:FUNCTION or a .json file, got {target!r}")
+        raise UsageError(f"expected MODULE:FUNCTION or a .json file, got {target!r}")
     try:
         if module_ref.endswith(".py") or os.sep in module_ref or "/" in module_ref:
             if not os.path.isfile(module_ref):
-                raise UserError(f"no such file: {module_ref}")
+                raise UsageError(f"no such file: {module_ref}")
             name = "_pyflow_user_" + os.path.splitext(os.path.basename(module_ref))[0]
             directory = os.path.dirname(os.path.abspath(module_ref))
             if directory not in sys.path:
@@ -91,7 +100,7 @@ def load_workflow(target: str) -> Any:
     obj = module
     for part in attr.split("."):
         if not hasattr(obj, part):
-            raise UserError(f"{module_ref} has no attribute {attr!r}")
+            raise UsageError(f"{module_ref} has no attribute {attr!r}")
         obj = getattr(obj, part)
     return obj
 
@@ -118,7 +127,7 @@ def _run_native(workflow: Any, execution_input: Any, as_json: bool) -> int:
     from pyflow.errors import error_cause, error_name
 
     if not hasattr(workflow, "run"):
-        raise UserError(f"{workflow!r} is not a @workflow function")
+        raise UsageError(f"{workflow!r} is not a @workflow function")
     with virtual_time():
         try:
             output = workflow.run(execution_input)
@@ -161,7 +170,7 @@ def main(args: argparse.Namespace) -> int:
     except UserError as exc:
         message = str(exc)
         print(message if "\n" in message else f"pyflow run: {message}", file=sys.stderr)
-        return EXIT_USER
+        return exc.status
 
 
 def _main(args: argparse.Namespace) -> int:
@@ -171,12 +180,12 @@ def _main(args: argparse.Namespace) -> int:
     trace = _trace_printer if args.trace else None
     if is_definition_file(args.target):
         if args.native:
-            raise UserError("--native needs MODULE:FUNCTION, not a definition file")
+            raise UsageError("--native needs MODULE:FUNCTION, not a definition file")
         try:
             with open(args.target, encoding="utf-8") as fh:
                 definition: Any = fh.read()
         except OSError as exc:
-            raise UserError(f"cannot read {args.target}: {exc.strerror}") from None
+            raise UsageError(f"cannot read {args.target}: {exc.strerror}") from None
         tasks = None
         machines: Any = {}
     else:

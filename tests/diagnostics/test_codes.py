@@ -747,6 +747,11 @@ def test_cli_exit_codes(tmp_path):
         (("compile",), 2),
         (("check", "bad.py"), 1),
         (("check", "ok.py"), 0),
+        (("compile", f"{ok.name}:wf", "-o", str(tmp_path / "no_such_dir" / "out.json")), 2),
+        (("run", f"{ok.name}:wf", "--input", "not json"), 2),
+        (("run", f"{ok.name}:wf", "--input", "@no_such_input.json"), 2),
+        (("run", "ok.py:nothing", "--native"), 2),
+        (("run", "no_such_file.json"), 2),
     ]
     for args, status in cases:
         run = _cli(*args, cwd=tmp_path)
