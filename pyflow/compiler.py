@@ -12,6 +12,7 @@ import os
 import inspect
 import sys
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from pyflow.compiled import CompiledWorkflow, TaskInfo, dumps_definition
@@ -92,7 +93,9 @@ def _compile_file(path: Path, function: str, query_language: str | None,
         raise CompileError(reporter.items)
     lang = query_language or str(info.options.get("query_language") or "jsonata")
     if lang not in QUERY_LANGUAGES:
-        reporter.error("PF112", f"unknown query language {lang!r}", mod.span(info.node.name),
+        where = info.option_nodes.get("query_language")
+        reporter.error("PF112", f"unknown query language {lang!r}",
+                       mod.span(where) if where is not None else mod.name_span(info.node),
                        help="use \"jsonata\" or \"jsonpath\"")
         raise CompileError(reporter.items)
     _check_options(info, reporter)
@@ -107,6 +110,8 @@ def _compile_file(path: Path, function: str, query_language: str | None,
     check_history_bound(lowered.graph, lowered.entry, reporter)
     definition = _lower_definition(lowered, lang, info.options)
     _check_limits(definition, mod, info, reporter)
+    if info.options.get("type") == "EXPRESS":
+        _check_express(definition, any(sig.kind == "activity" for sig in lowered.tasks.values()), mod, info, reporter)
     reporter.raise_if_errors()
     sigs = sorted(lowered.tasks.values(), key=lambda s: s.name)
     tasks = tuple(
@@ -191,6 +196,43 @@ def _check_limits(definition: dict[str, Any], mod: Any, info: Any, reporter: Rep
         reporter.error("PF120", f"the definition is {size:,} bytes; Step Functions accepts at most 1 MB",
                        mod.name_span(info.node),
                        help="split the workflow into nested workflows or fragments")
+
+
+EXPRESS_MAX_SECONDS = 300
+
+
+def _resources(states: dict[str, Any]) -> Iterator[str]:
+    """Every Task resource of a definition, nested branches and item processors included."""
+    for state in states.values():
+        if isinstance(state.get("Resource"), str):
+            yield state["Resource"]
+        for branch in state.get("Branches", ()):
+            yield from _resources(branch.get("States", {}))
+        for key in ("ItemProcessor", "Iterator"):
+            if isinstance(state.get(key), dict):
+                yield from _resources(state[key].get("States", {}))
+
+
+def _check_express(definition: dict[str, Any], activities: bool, mod: Any, info: Any, reporter: Reporter) -> None:
+    """What an Express workflow cannot do (Step Functions rejects it at deploy time):
+    run longer than five minutes, wait for a job (``.sync``) or a task token, or
+    call an activity."""
+    where = mod.name_span(info.node)
+    timeout = info.options.get("timeout")
+    if isinstance(timeout, int) and timeout > EXPRESS_MAX_SECONDS:
+        reporter.error("PF112", f"an EXPRESS workflow runs at most {EXPRESS_MAX_SECONDS} seconds; timeout={timeout}",
+                       info.module.span(info.option_nodes["timeout"]) if "timeout" in info.option_nodes else where,
+                       help="use type=\"STANDARD\" for longer workflows")
+    patterns = sorted({suffix for r in _resources(definition.get("States", {}))
+                       for suffix in (".sync", ".waitForTaskToken") if suffix in r})
+    if activities:
+        patterns.append("activities")
+    for pattern in patterns:
+        what = {".sync": "wait for a job to finish (.sync: nested workflows, pf.sync)",
+                ".waitForTaskToken": "wait for a task token (pf.task_token())",
+                "activities": "call activities"}[pattern]
+        reporter.error("PF142", f"an EXPRESS workflow cannot {what}", where,
+                       help="use type=\"STANDARD\", or start the work without waiting for it")
 
 
 def compile_to_json(target: Any, query_language: str | None = None) -> str:

@@ -18,7 +18,16 @@ import networkx as nx
 
 from pyflow import ir
 from pyflow.diagnostics import Reporter, Span
-from pyflow.frontend.modules import BUILTIN_EXCEPTIONS, FunctionInfo, ModuleLoader, SourceModule, error_ref, literal
+from pyflow.frontend.modules import (
+    BUILTIN_EXCEPTIONS,
+    MAX_SECONDS,
+    FunctionInfo,
+    ModuleLoader,
+    SourceModule,
+    error_ref,
+    literal,
+    retry_problems,
+)
 from pyflow.frontend.services import ServiceLowering
 from pyflow.frontend.structured import StructuredLowering, _assigned_names
 
@@ -494,6 +503,10 @@ class FunctionLowerer(StructuredLowering, ServiceLowering):
             seconds = ir.Const(0)
         if isinstance(until, ir.Builtin) and until.name == "timestamp":
             until = until.args[0]
+        if isinstance(seconds, ir.Const) and not (
+                isinstance(seconds.value, int) and not isinstance(seconds.value, bool) and 0 <= seconds.value <= MAX_SECONDS):
+            self.error("PF111", f"a Wait takes a whole number of seconds from 0 to {MAX_SECONDS:,}, not {seconds.value!r}",
+                       call, help="round to whole seconds; wait longer than that in a loop of waits")
         return ir.Wait(seconds=seconds, timestamp=until, span=self.span(call))
 
     def assign(self, targets: list[cst.AssignTarget], value: cst.BaseExpression, stmt: cst.CSTNode,
@@ -1253,6 +1266,9 @@ def check_options(info: FunctionInfo, reporter: Reporter) -> None:
             reporter.error("PF112", f"@task({key}=) must be a positive whole number", span.get())
         elif kind == "task" and key in ("name", "resource", "runtime", "architecture") and not isinstance(value, str):
             reporter.error("PF112", f"@task({key}=) must be a string", span.get())
+        elif key == "retry":
+            for problem in retry_problems(value):
+                reporter.error("PF112", problem, span.get(), help="see Step Functions' Retry fields; pyflow.Retry documents each")
 
 
 _BINOPS = {

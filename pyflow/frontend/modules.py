@@ -453,6 +453,45 @@ def _option_expr(mod: SourceModule, node: cst.BaseExpression) -> Any:
     return {"__unknown__": cst.Module([]).code_for_node(node)}
 
 
+MAX_SECONDS = 99_999_999  # Step Functions' ceiling for every seconds field
+
+
+def retry_problems(value: Any) -> list[str]:
+    """What Step Functions would reject (or pyflow would drop) in a ``retry=`` value:
+    each ``Retry(...)`` must hold literals within the retrier fields' ranges."""
+    problems: list[str] = []
+    for r in value if isinstance(value, list) else [value]:
+        if not isinstance(r, dict) or not r.get("__retry__"):
+            code = r.get("__unknown__") if isinstance(r, dict) else None
+            problems.append(f"retry= takes Retry(...) or a list of them; `{code}` is not" if code
+                            else "retry= takes Retry(...) or a list of them")
+            continue
+        if "__unknown__" in r:
+            problems.append(f"Retry() arguments must be literals; `{r['__unknown__']}` is not")
+        problems.extend(_retrier_field_problems(r))
+    return problems
+
+
+def _retrier_field_problems(r: dict[str, Any]) -> list[str]:
+    def whole(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    out = []
+    interval, attempts, rate = r.get("interval"), r.get("max_attempts"), r.get("backoff_rate")
+    delay, jitter = r.get("max_delay"), r.get("jitter")
+    if interval is not None and not (whole(interval) and 1 <= interval <= MAX_SECONDS):
+        out.append(f"Retry(interval=) must be a whole number of seconds from 1 to {MAX_SECONDS:,}, not {interval!r}")
+    if attempts is not None and not (whole(attempts) and 0 <= attempts <= MAX_SECONDS):
+        out.append(f"Retry(max_attempts=) must be a whole number from 0 to {MAX_SECONDS:,}, not {attempts!r}")
+    if rate is not None and not (isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate >= 1.0):
+        out.append(f"Retry(backoff_rate=) must be a number of at least 1.0, not {rate!r}")
+    if delay is not None and not (whole(delay) and 1 <= delay <= MAX_SECONDS):
+        out.append(f"Retry(max_delay=) must be a whole number of seconds from 1 to {MAX_SECONDS:,}, not {delay!r}")
+    if jitter is not None and jitter not in ("FULL", "NONE"):
+        out.append(f"Retry(jitter=) must be \"FULL\" or \"NONE\", not {jitter!r}")
+    return out
+
+
 def _error_ref(mod: SourceModule, node: cst.BaseExpression) -> str:
     """An exception class reference to its ASL error name."""
     if isinstance(node, cst.SimpleString):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from pyflow import ir
-from pyflow.frontend.modules import _option_expr, boto3_client_service, literal
+from pyflow.frontend.modules import _option_expr, boto3_client_service, literal, retry_problems
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyflow.frontend.lower import FunctionLowerer
@@ -132,6 +132,8 @@ class ServiceLowering:
                     self.error("PF142", f"{key}= must be a whole number of seconds", arg.value)
             elif key == "retry":
                 options["retry"] = _option_expr(self.mod, arg.value)
+                for problem in retry_problems(options["retry"]):
+                    self.error("PF112", problem, arg.value)
             elif key == "pattern" and name == "sync":
                 try:
                     options["pattern"] = str(literal(arg.value))

@@ -21,7 +21,7 @@ import libcst as cst
 
 from pyflow import ir
 from pyflow.cfg import out_edges
-from pyflow.frontend.modules import FunctionInfo, _option_expr, error_ref, literal
+from pyflow.frontend.modules import FunctionInfo, _option_expr, error_ref, literal, retry_problems
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyflow.frontend.lower import FunctionLowerer, Frontier
@@ -423,6 +423,8 @@ class StructuredLowering:
         for arg in call.args:
             if arg.keyword is not None and arg.keyword.value == "retry":
                 retry = _option_expr(self.mod, arg.value)
+                for problem in retry_problems(retry):
+                    self.error("PF112", problem, arg.value)
             else:
                 self.error("PF111", "pf.parallel() takes only retry=", arg)
         branches: list[cst.With] = []
@@ -566,6 +568,8 @@ class StructuredLowering:
                     self.error("PF111", "max_concurrency must be a whole-number literal", value)
             elif key == "retry":
                 retry = _option_expr(self.mod, value)
+                for problem in retry_problems(retry):
+                    self.error("PF112", problem, value)
             elif key == "mode":
                 try:
                     mode = str(literal(value))

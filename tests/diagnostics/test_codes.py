@@ -424,6 +424,54 @@ CASES: list[tuple[str, str, str, str, int]] = [
         def wf(order: dict):
             return slow(order)
     '''), "256", 0),
+    ("retry-out-of-range", "PF112", body('''
+        @task(retry=pf.Retry(backoff_rate=0.5))
+        def slow(job: dict) -> dict:
+            return job
+
+        @workflow
+        def wf(order: dict):
+            return slow(order)
+    '''), "pf.Retry(backoff_rate=0.5)", 0),
+    ("retry-jitter-on-parallel", "PF112", body('''
+        @workflow
+        def wf(order: dict):
+            with pf.parallel(retry=pf.Retry(jitter="SOME")):
+                with pf.branch():
+                    job = submit_job(order)
+            return job
+    '''), 'pf.Retry(jitter="SOME")', 0),
+    ("express-timeout", "PF112", body('''
+        @workflow(type="EXPRESS", timeout=3600)
+        def wf(order: dict):
+            return submit_job(order)
+    '''), "3600", 0),
+    ("unknown-query-language", "PF112", body('''
+        @workflow(query_language="yaml")
+        def wf(order: dict):
+            return submit_job(order)
+    '''), '"yaml"', 0),
+    ("express-task-token", "PF142", body('''
+        @task
+        def approve(token: str, order: dict) -> dict:
+            return order
+
+        @workflow(type="EXPRESS")
+        def wf(order: dict):
+            return approve(pf.task_token(), order)
+    '''), "wf", 0),
+    ("wait-too-long", "PF111", body('''
+        @workflow
+        def wf(order: dict):
+            pf.wait(seconds=100_000_000)
+            return submit_job(order)
+    '''), "pf.wait(seconds=100_000_000)", 0),
+    ("wait-fraction", "PF111", body('''
+        @workflow
+        def wf(order: dict):
+            pf.wait(seconds=1.5)
+            return submit_job(order)
+    '''), "pf.wait(seconds=1.5)", 0),
     ("positional-option", "PF112", body('''
         @workflow(300)
         def wf(order: dict):
