@@ -89,10 +89,13 @@ ENTRIES: list[Entry] = [
     Entry("Activities", "`review_order = pf.Activity(\"review_order\")`; `review_order(x)`",
           "`Task` on the activity's ARN", "activity", "review", "Activity",
           "The worker that serves the activity is ordinary Python with boto3 (see `examples/activity.py`)."),
-    Entry("Nested workflows", "calling another `@workflow`", "`arn:aws:states:::states:startExecution.sync:2`",
+    Entry("Nested workflows", "calling another `@workflow`; `for x in xs: acc = acc + [f(x)]`",
+          "`arn:aws:states:::states:startExecution.sync:2`; `Map` with `MaxConcurrency: 1`",
           "nested_workflows", "process_batch", "(pyflow)",
-          "The child runs as its own execution; its output is the call's value. A `for` loop over a list "
-          "is a sequential `Choice` loop with Python's semantics."),
+          "The child runs as its own execution; its output is the call's value. A `for` loop that only "
+          "appends to a list started just before it (`acc = []` ... `acc = acc + [f(x)]`) is an inline "
+          "`Map` with `MaxConcurrency: 1`: one item at a time, in order, as Python runs it. Other `for` "
+          "loops are sequential `Choice` loops (see [Semantics](semantics.md#for-loops))."),
     Entry("try / except / else / finally", "`try:` ... `except E as err:` ... `else:` ... `finally:`",
           "`Catch` on each state of the body, `Retry` from `@task(retry=...)`", "error_handling",
           "charge_with_receipt", "Error names, Task (retry)",

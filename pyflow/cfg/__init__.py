@@ -140,3 +140,74 @@ def graph_assignments(g: nx.MultiDiGraph, result_type: "Callable[[ir.Op], str | 
             for x, e in d.get("assigns", []):
                 out.append((x, e, None if k.startswith("c") else result))
     return out
+
+
+# ---------------------------------------------------------------- liveness
+def machine_reads(sub: ir.SubMachine) -> set[str]:
+    """The variables a nested machine reads from the machine around it: those live at its
+    entry (its own locals, assigned before they are read, are not among them)."""
+    return _live_in(sub.graph)[sub.entry]
+
+
+def op_reads(o: ir.Op) -> set[str]:
+    """The variables an operation may read, its nested machines' reads included."""
+    out: set[str] = set()
+    for e in op_exprs(o):
+        out |= ir.free_vars(e)
+    if isinstance(o, ir.Parallel):
+        for b in o.branches:
+            out |= machine_reads(b)
+    elif isinstance(o, ir.MapState):
+        out |= machine_reads(o.body)
+    return out
+
+
+def op_writes(o: ir.Op) -> set[str]:
+    """The variable an operation itself assigns when it succeeds (none for the others)."""
+    target = getattr(o, "target", None)
+    if isinstance(o, (ir.TaskCall, ir.Assign, ir.MapState, ir.Custom)) and target:
+        return {target}
+    return set()
+
+
+def live_out(g: nx.MultiDiGraph, wanted: list[int]) -> dict[int, set[str]]:
+    """The variables live when each ``wanted`` node is left normally (read on some path
+    from there before being assigned)."""
+    live_in = _live_in(g)
+    return {n: _outs(g, n, live_in)[0] for n in wanted}
+
+
+def _edge_live(live_in: dict[int, set[str]], v: int, d: dict) -> set[str]:
+    live = set(live_in[v])
+    for x, e in reversed(d.get("assigns", [])):
+        live.discard(x)
+        live |= ir.free_vars(e)
+    return live
+
+
+def _outs(g: nx.MultiDiGraph, n: int, live_in: dict[int, set[str]]) -> tuple[set[str], set[str]]:
+    """What is live leaving ``n`` normally, and along its Catch edges."""
+    normal: set[str] = set()
+    caught: set[str] = set()
+    for _, v, k, d in g.out_edges(n, keys=True, data=True):
+        (caught if k.startswith("c") else normal).update(_edge_live(live_in, v, d))
+    return normal, caught
+
+
+def _live_in(g: nx.MultiDiGraph) -> dict[int, set[str]]:
+    """A backward may-analysis to a fixed point: edge assignments count, and an error
+    leaves by a Catch edge before the node's own assignment."""
+    nodes = list(g.nodes)
+    reads = {n: op_reads(op(g, n)) for n in nodes}
+    writes = {n: op_writes(op(g, n)) for n in nodes}
+    live_in: dict[int, set[str]] = {n: set() for n in nodes}
+    changed = True
+    while changed:
+        changed = False
+        for n in reversed(nodes):
+            normal, caught = _outs(g, n, live_in)
+            new = reads[n] | (normal - writes[n]) | caught
+            if new != live_in[n]:
+                live_in[n] = new
+                changed = True
+    return live_in

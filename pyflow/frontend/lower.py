@@ -18,6 +18,7 @@ import networkx as nx
 
 from pyflow import ir
 from pyflow.diagnostics import Reporter, Span
+from pyflow.frontend.loops import MapLoopLowering
 from pyflow.frontend.modules import (
     BUILTIN_EXCEPTIONS,
     MAX_SECONDS,
@@ -136,10 +137,13 @@ def annotation_type(node: cst.Annotation | None) -> str:
     return "any"
 
 
-class FunctionLowerer(StructuredLowering, ServiceLowering):
+class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
     Unsupported = Unsupported
 
-    def __init__(self, fn: FunctionInfo, loader: ModuleLoader, reporter: Reporter) -> None:
+    def __init__(self, fn: FunctionInfo, loader: ModuleLoader, reporter: Reporter,
+                 general_loops: frozenset[int] = frozenset()) -> None:
+        """``general_loops``: ids of ``for`` statements to lower as Choice loops even where
+        a Map would do (a first attempt found their variables read after them)."""
         self.fn = fn
         self.mod = fn.module
         self.loader = loader
@@ -163,6 +167,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering):
         self.assign_counts = _assigned_names(fn.node.body)
         self.param_names = {p.name.value for p in list(fn.node.params.params) + list(fn.node.params.kwonly_params)}
         self.init_structured()
+        self.init_map_loops(general_loops)
 
     # ------------------------------------------------------------ graph helpers
     def new(self, op: ir.Op) -> int:
@@ -207,7 +212,21 @@ class FunctionLowerer(StructuredLowering, ServiceLowering):
         self.reporter.error(code, message, self.exact_span(node) if node is not None else None, help)
 
     # ------------------------------------------------------------ entry
-    def lower(self) -> LoweredFunction | None:
+    def lower(self) -> LoweredFunction:
+        """The function's graph. A ``for`` loop lowered to a Map whose variables turn out
+        to be read after it (``pyflow.frontend.loops``, condition 6) is lowered again,
+        with the whole function, as the general loop; errors end the attempts."""
+        mark = len(self.reporter.items)
+        lowerer = self
+        while True:
+            lowered = lowerer._lower_once()
+            general = lowerer.unsound_map_loops(lowered.graph)
+            if not general or any(d.severity == "error" for d in self.reporter.items[mark:]):
+                return lowered
+            del self.reporter.items[mark:]
+            lowerer = FunctionLowerer(self.fn, self.loader, self.reporter, lowerer.map_loop_excluded | general)
+
+    def _lower_once(self) -> LoweredFunction:
         node = self.fn.node
         self._collect_locals(node.body)
         entry = self.new(ir.Entry(span=self.span(node)))
@@ -294,14 +313,28 @@ class FunctionLowerer(StructuredLowering, ServiceLowering):
 
     # ------------------------------------------------------------ statements
     def block(self, stmts: list[cst.BaseStatement], frontier: Frontier) -> Frontier:
-        for stmt in stmts:
-            if not frontier:
-                # unreachable code after return/raise/break: still checked, never emitted
-                dead = self.new(ir.Nop(label="dead"))
-                self.block([stmt], [(dead, "next")])
-                continue
-            frontier = self.statement(stmt, frontier)
+        absorbed = self.plan_map_loops(stmts)  # `acc = []` statements a loop's Map replaces
+        for i, stmt in enumerate(stmts):
+            if i in absorbed:
+                self.declare_absorbed(stmt)
+            else:
+                frontier = self.block_statement(stmt, frontier)
         return frontier
+
+    def declare_absorbed(self, stmt: cst.BaseStatement) -> None:
+        """``acc: list = []`` replaced by its loop's Map still declares ``acc``'s type."""
+        small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+        if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+            self.declared_types[small.target.value] = annotation_type(small.annotation)
+
+    def block_statement(self, stmt: cst.BaseStatement, frontier: Frontier) -> Frontier:
+        """One statement of a block whose loops are planned already."""
+        if not frontier:
+            # unreachable code after return/raise/break: still checked, never emitted
+            dead = self.new(ir.Nop(label="dead"))
+            self.block([stmt], [(dead, "next")])
+            return frontier
+        return self.statement(stmt, frontier)
 
     def statement(self, stmt: cst.BaseStatement, frontier: Frontier) -> Frontier:
         saved = self.current_statement
@@ -684,6 +717,9 @@ class FunctionLowerer(StructuredLowering, ServiceLowering):
         iterable = stmt.iter
         if isinstance(iterable, cst.Call) and self.mod.pyflow_name(iterable.func) == "map":
             return self.for_map(stmt, frontier)
+        plan = self.map_loop_plans.pop(id(stmt), None)
+        if plan is not None and not self.catching:
+            return self.for_as_map(stmt, plan, frontier)
         seq = self.iterable(iterable)
         frontier = self.flush(frontier)
         seq_name, idx_name = self.temp("seq"), self.temp("i")

@@ -302,6 +302,40 @@ class StructuredLowering:
             fin_ctx.clauses.append(Clause(["States.ALL"], fin_entry, err))
             ctx.parent = fin_ctx
             self.finally_stack.append(final)
+        self.catching += 1  # the body's errors may be caught (pyflow.frontend.loops, condition 5)
+        try:
+            out = self._try_body(stmt, frontier, ctx, wrapped)
+        finally:
+            self.catching -= 1
+        if fin_ctx:
+            self.handlers.append(fin_ctx)
+            self.catching += 1  # `finally` sees what else/except leave behind when they fail
+        try:
+            if stmt.orelse is not None:
+                out = self.block(self._body(stmt.orelse.body), out)
+            for clause, h in zip(ctx.clauses, stmt.handlers):
+                self.caught.append(clause.var)
+                out += self.block(self._body(h.body), [(clause.entry, "next")])
+                self.caught.pop()
+        finally:
+            if fin_ctx:
+                self.catching -= 1
+        if fin_ctx:
+            self.handlers.pop()
+        if final is not None and fin_ctx is not None:
+            self.finally_stack.pop()
+            out = self.block(self._body(final.body), out)
+            # the exceptional path: finally, then re-raise what was caught
+            exc = self.block(self._body(final.body), [(fin_ctx.clauses[0].entry, "next")])
+            if exc:
+                node = self.new(ir.Raise("", ir.Const(""), dynamic=ir.Var(fin_ctx.clauses[0].var or ""),
+                                         span=self.span(final)))
+                self.connect(exc, node)
+        return out
+
+    def _try_body(self: "FunctionLowerer", stmt: cst.Try, frontier: "Frontier", ctx: TryContext,
+                  wrapped: bool) -> "Frontier":
+        """The try body: in place (its states tagged with the region) or in a one-branch Parallel."""
         if wrapped:
             body_stmts = self._body(stmt.body)
             sub = self.sub_machine(lambda f: self.block(body_stmts, f), params=[], body=stmt.body, suffix="t")
@@ -318,25 +352,6 @@ class StructuredLowering:
             self.handlers.append(ctx)
             out = self.block(self._body(stmt.body), frontier)
             self.handlers.pop()
-        if fin_ctx:
-            self.handlers.append(fin_ctx)
-        if stmt.orelse is not None:
-            out = self.block(self._body(stmt.orelse.body), out)
-        for clause, h in zip(ctx.clauses, stmt.handlers):
-            self.caught.append(clause.var)
-            out += self.block(self._body(h.body), [(clause.entry, "next")])
-            self.caught.pop()
-        if fin_ctx:
-            self.handlers.pop()
-        if final is not None and fin_ctx is not None:
-            self.finally_stack.pop()
-            out = self.block(self._body(final.body), out)
-            # the exceptional path: finally, then re-raise what was caught
-            exc = self.block(self._body(final.body), [(fin_ctx.clauses[0].entry, "next")])
-            if exc:
-                node = self.new(ir.Raise("", ir.Const(""), dynamic=ir.Var(fin_ctx.clauses[0].var or ""),
-                                         span=self.span(final)))
-                self.connect(exc, node)
         return out
 
     def bare_raise(self: "FunctionLowerer", small: cst.Raise, frontier: "Frontier") -> "Frontier":
@@ -361,9 +376,14 @@ class StructuredLowering:
     # -------------------------------------------------------------- sub-machines
     def sub_machine(self: "FunctionLowerer", build: Callable[["Frontier"], "Frontier"], params: list[str],
                     body: cst.CSTNode | None, suffix: str, returns: bool = False,
-                    param_values: list[ir.Expr] | None = None) -> ir.SubMachine:
-        """Lower a block into a separate graph (a Parallel branch or Map body)."""
+                    param_values: list[ir.Expr] | None = None, exclude: frozenset[str] = frozenset()
+                    ) -> ir.SubMachine:
+        """Lower a block into a separate graph (a Parallel branch or Map body). ``exclude``:
+        names the block mentions that the machine neither reads nor assigns (a loop's
+        accumulator, which the Map's result replaces)."""
         assigned = _assigned_names(body) if body is not None else Counter()
+        for name in exclude:
+            assigned.pop(name, None)
         assigned.update({p: 1 for p in params})
         self.scope_counter += 1
         saved = (self.loops, self.handlers, self.return_mode, dict(self.renames), self.finally_stack, self.caught)
@@ -381,7 +401,7 @@ class StructuredLowering:
         entry = self.new(ir.Entry())
         frontier: "Frontier" = [(entry, "next")]
         # a renamed name the block reads starts from its outer value
-        reads = _loaded_names(body) if body is not None else set()
+        reads = (_loaded_names(body) if body is not None else set()) - exclude
         for name, inner in sorted(renamed.items()):
             if name in reads and name not in params:
                 outer = saved[3].get(name, name)

@@ -81,7 +81,10 @@ class _Bound:
             return STATE_EVENTS + sum(self.sub(b) for b in o.branches)
         if isinstance(o, ir.MapState):
             n_items = self.length(o.items)
-            return STATE_EVENTS + (n_items or 1) * (MAP_ITERATION_EVENTS + self.sub(o.body))
+            cost = STATE_EVENTS + (n_items or 1) * (MAP_ITERATION_EVENTS + self.sub(o.body))
+            if n_items is not None:
+                self.loops.append((n, cost, n_items))  # a `for` loop lowered to a Map is still a loop
+            return cost
         return STATE_EVENTS
 
     def sub(self, machine: ir.SubMachine) -> int:

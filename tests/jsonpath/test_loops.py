@@ -1,0 +1,64 @@
+"""``for`` loops lowered to a Map with MaxConcurrency 1, on the JSONPath target: the
+programs of ``tests/differential/test_loops.py`` run on moto's Step Functions interpreter
+and on pyflow's runner with the native outcome, or are rejected with PF130 (the general
+loop's `acc + [x]` has no JSONPath translation: the Map is what makes most of them work)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from pyflow.compiler import compile_workflow
+from pyflow.diagnostics import CompileError
+from pyflow.local import run_definition
+from tests.differential.engines import Outcome, native
+from tests.differential.programs import loops
+from tests.differential.test_loops import CASES, MAPPED
+from tests.jsonpath.test_jsonpath import moto_runner, run_moto  # noqa: F401 - the fixture
+
+# the Map-lowered programs JSONPath cannot express for other reasons (`+` of lists or of
+# untyped numbers, a comparison with an untyped value)
+EXPRESSIBLE = set(MAPPED) - {loops.accumulate_onto_list, loops.inside_while, loops.with_else,
+                             loops.nested_while_effects}
+
+
+def _id(value: Any) -> str:
+    return getattr(value, "__name__", None) or json.dumps(value)[:40]
+
+
+def _compile(wf: Any) -> Any:
+    return compile_workflow(wf, query_language="jsonpath")
+
+
+@pytest.mark.parametrize("wf,execution_input", CASES, ids=_id)
+def test_jsonpath_agrees_with_native(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:
+    if wf not in EXPRESSIBLE:
+        with pytest.raises(CompileError) as info:
+            _compile(wf)
+        assert {d.code for d in info.value.diagnostics} == {"PF130"}, info.value.render()
+        return
+    compiled = _compile(wf)
+    loops._log.clear()
+    expected = native(wf, execution_input)
+    loops._log.clear()
+    on_moto = run_moto(moto_runner, compiled, execution_input)
+    if expected.error == "KeyError" and on_moto.error == "Exception":
+        # moto deviation: a missing field read by Parameters fails the run as "Exception"
+        # (AWS: States.Runtime); the run fails as it must
+        on_moto = Outcome(error="States.Runtime")
+    assert expected.agrees_with(on_moto), f"native={expected} moto={on_moto}"
+    loops._log.clear()
+    ex = run_definition(compiled.definition, execution_input, tasks=compiled.task_functions())
+    on_local = Outcome(output=ex.output) if ex.status == "SUCCEEDED" else Outcome(error=ex.error)
+    assert expected.agrees_with(on_local), f"native={expected} local={on_local}"
+
+
+@pytest.mark.parametrize("wf", sorted(EXPRESSIBLE, key=_id), ids=_id)
+def test_map_uses_items_path_and_item_selector(wf: Any) -> None:
+    definition = _compile(wf).definition
+    state = next(s for s in definition["States"].values() if s["Type"] == "Map")
+    assert state["MaxConcurrency"] == 1
+    assert state["ItemsPath"].startswith("$")
+    assert any(v == "$$.Map.Item.Value" for v in state["ItemSelector"].values())
+    assert not any("For" in name.split("-") for name in definition["States"])
