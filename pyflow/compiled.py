@@ -80,6 +80,10 @@ class CompiledWorkflow:
             module = _import_from(info.root, info.module, info.path)
             found[info.resource] = getattr(module, info.function)
             found[info.name] = found[info.resource]
+        for name in self.activities:
+            local = _activity_local(self.source, name)
+            if local is not None:  # what the activity does natively answers it locally too
+                found["${" + name + "}"] = local
         for wf in self.nested:
             found.update(wf.task_functions())
         return found
@@ -87,6 +91,24 @@ class CompiledWorkflow:
 
 def dumps_definition(definition: dict[str, Any]) -> str:
     return json.dumps(definition, indent=2, ensure_ascii=False) + "\n"
+
+
+def _activity_local(source: Path | None, name: str) -> Callable[..., Any] | None:
+    """The ``local=`` function of the ``pf.Activity(name)`` the workflow's module sees
+    (defined there or imported into it), if that module is loaded."""
+    from pyflow.api import Activity
+
+    if source is None:
+        return None
+    target = Path(source).resolve()
+    for loaded in list(sys.modules.values()):
+        file = getattr(loaded, "__file__", None)
+        if not file or Path(file).resolve() != target:
+            continue
+        for value in vars(loaded).values():
+            if isinstance(value, Activity) and value.name == name and value.local is not None:
+                return value.local
+    return None
 
 
 def _import_from(root: Path, module: str, path: Path) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -152,6 +153,18 @@ def test_activity_with_its_local_worker(total: int, approved: bool) -> None:
     execution = agree(module.review, {"order": {"id": "o-1", "total": total}},
                       tasks={"${review_order}": module.review_locally, "review_order": module.review_locally})
     assert execution.output["decision"]["approved"] is approved
+
+
+def test_activity_runs_locally_on_its_local_implementation(tmp_path: Path) -> None:
+    """`pyflow run` and pyflow.testing.run answer an Activity with its ``local=``, as the native run does."""
+    module = load("activity")
+    execution = agree(module.review, {"order": {"id": "o-2", "total": 80}})
+    assert execution.output["message"] == "order o-2 approved"
+    run = subprocess.run([sys.executable, "-m", "pyflow.cli", "run", str(EXAMPLES / "activity.py") + ":review",
+                          "--input", '{"order": {"id": "o-3", "total": 250}}'],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["decision"] == {"id": "o-3", "approved": False}
 
 
 def test_activity_worker_answers_through_pyflow_worker() -> None:
