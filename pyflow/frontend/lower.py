@@ -145,6 +145,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
         """``general_loops``: ids of ``for`` statements to lower as Choice loops even where
         a Map would do (a first attempt found their variables read after them)."""
         self.fn = fn
+        self.function_bodies: list[cst.BaseSuite] = [fn.node.body] if fn.node is not None else []
         self.mod = fn.module
         self.loader = loader
         self.reporter = reporter

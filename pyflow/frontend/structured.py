@@ -376,8 +376,8 @@ class StructuredLowering:
     # -------------------------------------------------------------- sub-machines
     def sub_machine(self: "FunctionLowerer", build: Callable[["Frontier"], "Frontier"], params: list[str],
                     body: cst.CSTNode | None, suffix: str, returns: bool = False,
-                    param_values: list[ir.Expr] | None = None, exclude: frozenset[str] = frozenset()
-                    ) -> ir.SubMachine:
+                    param_values: list[ir.Expr] | None = None, exclude: frozenset[str] = frozenset(),
+                    private: frozenset[str] = frozenset()) -> ir.SubMachine:
         """Lower a block into a separate graph (a Parallel branch or Map body). ``exclude``:
         names the block mentions that the machine neither reads nor assigns (a loop's
         accumulator, which the Map's result replaces)."""
@@ -415,7 +415,7 @@ class StructuredLowering:
             self.loops, self.handlers, self.return_mode, self.renames, self.finally_stack, self.caught = saved
             raise
         exports = [] if returns else [(name, self.renames.get(name, name)) for name in sorted(assigned)
-                                       if name not in params]
+                                       if name not in params and name not in private]
         if frontier:
             value: ir.Expr = ir.Const(None) if returns else ir.DictExpr(tuple(
                 (ir.Const(outer), ir.Var(inner)) for outer, inner in exports))
@@ -475,9 +475,18 @@ class StructuredLowering:
                         self.error("PF115", f"branch {j + 1} reads {name!r}, which branch {i + 1} assigns", branches[j],
                                    help="branches run at the same time: read it after the parallel block")
         subs = []
+        body = self.function_bodies[-1] if self.function_bodies else None
+        everywhere = _mention_counts(body) if body is not None else None
         for b in branches:
             stmts = self._body(b.body)
-            subs.append(self.sub_machine(lambda f, stmts=stmts: self.block(stmts, f), [], b.body, "b"))
+            # A name only the branch mentions (a loop variable, a temporary) is not exported:
+            # it may be unassigned when the branch ends, and nothing after the block reads it.
+            internal: frozenset[str] = frozenset()
+            if everywhere is not None:
+                inside = _mention_counts(b.body)
+                internal = frozenset(n for n in written[branches.index(b)] if everywhere[n] <= inside[n])
+            subs.append(self.sub_machine(lambda f, stmts=stmts: self.block(stmts, f), [], b.body, "b",
+                                         private=internal))
         par = self.new(ir.Parallel(subs, retry=retry, span=self.span(stmt)))
         self.connect(frontier, par)
         out: "Frontier" = [(par, "next")]
@@ -724,10 +733,12 @@ class StructuredLowering:
         self.fragment_exits = []
         self.loops = []
         self.fragment_stack.append(info.name)
+        self.function_bodies.append(info.node.body)
         try:
             out = self.block(self._body(info.node.body), frontier)
         finally:
             self.fragment_stack.pop()
+            self.function_bodies.pop()
         exits = self.fragment_exits + ([(out, ir.Const(None))] if out else [])
         self.mod, self.renames, self.prefix, self.return_mode, self.fragment_exits, self.loops = saved
         join: "Frontier" = []
@@ -781,6 +792,18 @@ def _assigned_names(body: cst.CSTNode | None) -> Counter:
             if isinstance(child, (cst.BaseStatement, cst.BaseSuite, cst.Else, cst.Finally, cst.ExceptHandler,
                                   cst.If)):
                 stack.append(child)
+    return counts
+
+
+def _mention_counts(body: cst.CSTNode) -> Counter:
+    """How often each name appears in ``body``, read or written."""
+    counts: Counter = Counter()
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:  # noqa: N802
+            counts[node.value] += 1
+
+    body.visit(V())
     return counts
 
 

@@ -26,6 +26,8 @@ CASES = [
     (errors.with_retry, {"fail_times": 2, "key": "a"}),
     (errors.with_retry, {"fail_times": 5, "key": "b"}),
     (concurrency.parallel_sum, {"a": 3, "b": 4}),
+    (concurrency.branch_temporaries, {"n": 0, "xs": []}),
+    (concurrency.branch_temporaries, {"n": 2, "xs": [1, 2]}),
     (concurrency.comprehension, {"xs": [1, 2, 3, 4]}),
     (concurrency.comprehension, {"xs": []}),
     (concurrency.comprehension, {"xs": [7]}),

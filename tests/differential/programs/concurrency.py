@@ -42,6 +42,22 @@ def parallel_sum(a: int, b: int) -> dict:
 
 
 @workflow
+def branch_temporaries(n: int, xs: list) -> dict:
+    """Names only a branch mentions (assigned on some paths, a loop variable) stay in it."""
+    with pf.parallel():
+        with pf.branch():
+            a = double(n)
+        with pf.branch():
+            if n > 0:
+                c = add(n, 1)
+        with pf.branch():
+            total = 0
+            for x in xs:
+                total = add(total, x)
+    return {"a": a, "total": total}
+
+
+@workflow
 def comprehension(xs: list) -> dict:
     doubled = [double(x) for x in xs]
     big = [add(x, 1) for x in xs if x > 2]
