@@ -32,6 +32,7 @@ MAPPED = {
     loops.in_handler: [{"xs": [1, 2]}, {"xs": [1, -2]}],
     loops.nested_while_effects: [{"xs": [1, 3]}],
     loops.in_map_body: [{"groups": [[1], [2, 3]]}],
+    loops.in_parallel_branch: [{"xs": [1, 2]}, {"xs": []}],
 }
 
 KEPT = {
@@ -55,7 +56,6 @@ KEPT = {
     loops.tuple_target: [{"pairs": [[1, 2], [3, 4]]}],
     loops.handler_with_finally: [{"xs": [1, 2]}, {"xs": [1, -2]}],
     loops.assigned_on_one_path: [{"xs": [1, 2, 0]}],
-    loops.in_parallel_branch: [{"xs": [1, 2]}],
 }
 
 MIXED = {loops.fragment_sites: [{"xs": [1, 2]}, {"xs": [1, -1]}]}

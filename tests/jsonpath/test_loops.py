@@ -14,7 +14,7 @@ from pyflow.diagnostics import CompileError
 from pyflow.local import run_definition
 from tests.differential.engines import Outcome, native
 from tests.differential.programs import loops
-from tests.differential.test_loops import CASES, MAPPED
+from tests.differential.test_loops import CASES, MAPPED, states
 from tests.jsonpath.test_jsonpath import moto_runner, run_moto  # noqa: F401 - the fixture
 
 # the Map-lowered programs JSONPath cannot express for other reasons (`+` of lists or of
@@ -57,7 +57,7 @@ def test_jsonpath_agrees_with_native(wf: Any, execution_input: dict[str, Any], m
 @pytest.mark.parametrize("wf", sorted(EXPRESSIBLE, key=_id), ids=_id)
 def test_map_uses_items_path_and_item_selector(wf: Any) -> None:
     definition = _compile(wf).definition
-    state = next(s for s in definition["States"].values() if s["Type"] == "Map")
+    state = next(s for s in states(definition) if s["Type"] == "Map")  # in a Parallel branch too
     assert state["MaxConcurrency"] == 1
     assert state["ItemsPath"].startswith("$")
     assert any(v == "$$.Map.Item.Value" for v in state["ItemSelector"].values())

@@ -208,6 +208,20 @@ def fragment_sites(xs: list) -> dict:
     return {"a": a, "b": b}
 
 
+@workflow
+def in_parallel_branch(xs: list) -> dict:
+    """The loop variable stays in its branch (nothing after the block reads it): a Map."""
+    with pf.parallel():
+        with pf.branch():
+            out = []
+            for x in xs:
+                out = out + [price(x)["total"]]
+        with pf.branch():
+            other = price(1)
+    return {"out": out, "other": other}
+
+
+
 # ------------------------------------------------------------------ stay Choice loops
 @workflow
 def loop_variable_after(xs: list) -> dict:
@@ -427,15 +441,3 @@ def assigned_on_one_path(xs: list) -> list:
             flag = True
         out = out + [flag]
     return out
-
-
-@workflow
-def in_parallel_branch(xs: list) -> dict:
-    with pf.parallel():
-        with pf.branch():
-            out = []
-            for x in xs:
-                out = out + [price(x)["total"]]
-        with pf.branch():
-            other = price(1)
-    return {"out": out, "other": other}
