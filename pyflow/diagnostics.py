@@ -32,7 +32,8 @@ CODES: dict[str, str] = {
     "PF112": "a decorator option that is not a literal or is not known",
     "PF113": "assignment to a name pyflow reserves, or to a target it cannot represent",
     "PF114": "return, break or continue that would leave a parallel branch, a map body or a wrapped try body",
-    "PF115": "parallel branches that assign the same name, or read a name another branch assigns",
+    "PF115": "parallel branches that assign the same name, or read a name another branch assigns; "
+             "a pf.map loop body assigning a name the code around it uses",
     "PF116": "a misuse of pf.parallel / pf.branch (statements between branches, no branches, other with blocks)",
     "PF117": "a bare `raise` outside `except ... as name:`",
     "PF118": "a fragment that calls itself (fragments are inlined; recursion has no end)",

@@ -673,12 +673,29 @@ class StructuredLowering:
             extra["item_reader"] = reader
         frontier = self.flush(frontier)
         var = stmt.target.value
+        self._check_map_body_private(stmt, var)
         stmts = self._body(stmt.body)
         body = self.sub_machine(lambda f: self.block(stmts, f), [var], stmt.body, "m", returns=True)
         node = self.new(ir.MapState(items, body, target=None, max_concurrency=max_conc, retry=retry,
                                     options=extra, span=self.span(stmt)))
         self.connect(frontier, node)
         return [(node, "next")]
+
+    def _check_map_body_private(self: "FunctionLowerer", stmt: cst.For, var: str) -> None:
+        """PF115 where a ``for x in pf.map(...)`` body assigns a name the code around it
+        uses: natively the loop's assignments (``x`` included) outlive it, but the Map's
+        iterations run concurrently and keep theirs, so the two runs would differ."""
+        if not self.function_bodies:
+            return
+        everywhere = _mention_counts(self.function_bodies[-1])
+        inside = _mention_counts(stmt.body)
+        inside[var] += 1  # the loop's own target
+        shared = sorted(n for n in set(_assigned_names(stmt.body)) | {var} if everywhere[n] > inside[n])
+        for name in shared:
+            self.error("PF115", f"the pf.map loop body assigns {name!r}, which the code around the loop uses",
+                       stmt.target if name == var else stmt,
+                       help="iterations run at the same time and keep their own variables: collect results "
+                            "with `results = pf.map(f, items)` or `[f(x) for x in items]` instead")
 
     # -------------------------------------------------------------- fragments, workflows, activities
     def fragment_call(self: "FunctionLowerer", call: cst.Call, info: FunctionInfo, target: str | None,
@@ -795,13 +812,43 @@ def _assigned_names(body: cst.CSTNode | None) -> Counter:
     return counts
 
 
+def _comprehension_targets(node: cst.CSTNode) -> set[str]:
+    names: set[str] = set()
+    comp = getattr(node, "for_in", None)
+    while comp is not None:
+        stack = [comp.target]
+        while stack:
+            t = stack.pop()
+            if isinstance(t, cst.Name):
+                names.add(t.value)
+            elif isinstance(t, (cst.Tuple, cst.List)):
+                stack.extend(el.value for el in t.elements)
+        comp = comp.inner_for_in
+    return names
+
+
 def _mention_counts(body: cst.CSTNode) -> Counter:
-    """How often each name appears in ``body``, read or written."""
+    """How often each name of the function's scope appears in ``body``, read or
+    written: a comprehension's or lambda's own variables are their scope's, not counted."""
     counts: Counter = Counter()
+    scopes: list[set[str]] = []
 
     class V(cst.CSTVisitor):
         def visit_Name(self, node: cst.Name) -> None:  # noqa: N802
-            counts[node.value] += 1
+            if not any(node.value in scope for scope in scopes):
+                counts[node.value] += 1
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+                scopes.append(_comprehension_targets(node))
+            elif isinstance(node, cst.Lambda):
+                scopes.append({p.name.value for p in node.params.params})
+            return super().on_visit(node)
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            if isinstance(original_node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.Lambda)):
+                scopes.pop()
+            super().on_leave(original_node)
 
     body.visit(V())
     return counts

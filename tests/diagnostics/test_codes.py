@@ -306,6 +306,21 @@ CASES: list[tuple[str, str, str, str, int]] = [
             return result
     '''), "pf.sync(submit_job(order))", 0),
     # PF114 leaving a parallel branch / map body / wrapped try body
+    ("map-loop-assigns-outer", "PF115", body('''
+        @workflow
+        def wf(orders: list):
+            done = 0
+            for order in pf.map(orders):
+                done = done + 1
+            return done
+    '''), "for order in pf.map(orders):", 0),
+    ("map-loop-variable-after", "PF115", body('''
+        @workflow
+        def wf(orders: list):
+            for order in pf.map(orders):
+                submit_job(order)
+            return order
+    '''), "order", 4),
     ("return-in-map", "PF114", body('''
         @workflow
         def wf(orders: list):
