@@ -251,16 +251,21 @@ class PathEmitter:
     ``$.x``. ``result=None`` means the state cannot see the result (doc-only)."""
 
     def __init__(self, types: Types, result: str | None = None, input_base: str = "$$.Execution.Input",
-                 doc: bool = True) -> None:
+                 doc: bool = True, aliases: dict[str, str] | None = None) -> None:
         self.types = types
         self.result = result
         self.input_base = input_base
         self.doc = doc
+        # variables read from somewhere else than the document (a Parallel's ResultSelector
+        # reads branch outputs as ``$[i]``)
+        self.aliases = aliases or {}
 
     # -------------------------------------------------------------- paths
     def path(self, e: ir.Expr) -> str | None:
         """The reference path selecting ``e``, if it is one (a missing key then fails the state)."""
         if isinstance(e, ir.Var):
+            if e.name in self.aliases:
+                return self.aliases[e.name]
             if not self.doc:
                 return None
             if "." in e.name:  # a field of a stored nested result: ``pf_par1.b0.x``
@@ -302,7 +307,7 @@ class PathEmitter:
         p = self.path(e)
         if p is not None:
             return Val("path", p)
-        if isinstance(e, ir.Var) and not self.doc or isinstance(e, ir.TaskResult):
+        if isinstance(e, ir.Var) and not self.doc and e.name not in self.aliases or isinstance(e, ir.TaskResult):
             raise _NeedsDoc
         if isinstance(e, ir.Subscript):
             return self.subscript(e)

@@ -41,7 +41,7 @@ from pyflow.backend.types import Types, infer_var_types
 from pyflow.cfg import graph_assignments, map_exprs, nodes_in_order, op, op_exprs, out_edges
 from pyflow.diagnostics import CompileError, Diagnostic, Span
 
-PENDING_OPS = (ir.TaskCall, ir.Wait, ir.Raise, ir.Return, ir.Assign, ir.MapState)
+PENDING_OPS = (ir.TaskCall, ir.Wait, ir.Raise, ir.Return, ir.Assign, ir.MapState, ir.Choice)
 TEMP = "pf_"
 GUARD = ("catching a data error (KeyError, IndexError, ...) of an expression: JSONPath fails a missing field or "
          "index with States.Runtime, which no Catch catches")
@@ -82,6 +82,7 @@ class JsonPathLowering:
         self.parent_types: dict[str, str] = {}
         self.error_vars: set[str] = set()
         self.taken: set[str] = set()
+        self.assign_spans: list[tuple[str, ir.Expr, Span]] = list(getattr(lowered, "assign_spans", []))
 
     def nested(self, sub: ir.SubMachine, outer: set[str]) -> "JsonPathLowering":
         """A lowering for a Parallel branch or a Map body: its document starts as the
@@ -93,6 +94,8 @@ class JsonPathLowering:
         inner.parent_types = {**self.parent_types, **self.var_types}
         inner.error_vars = self.error_vars
         inner.taken = self.taken
+        inner.assign_spans = self.assign_spans
+        inner.bare = None
         inner.defaults = {}
         return inner
 
@@ -105,6 +108,24 @@ class JsonPathLowering:
         msg = f"{what} cannot be expressed faithfully in JSONPath"
         if not any(d.message == msg and d.span == span for d in self.diags):
             self.diags.append(Diagnostic("PF130", msg, span, help=SUGGEST))
+
+    def blame(self, n: int, what: str) -> Span | None:
+        """Where to point a PF130 met while emitting ``n``: the assignment statement whose
+        value cannot be translated, if the failing value was folded onto ``n``'s exits (or
+        is pending at ``n``); else ``n``'s own statement."""
+        names = set(self.pending.get(n, {})) if hasattr(self, "pending") else set()
+        for _, _, _, d in out_edges(self.g, n):
+            names |= {x for x, _ in d.get("assigns", [])}
+        em = PathEmitter(self.types(), result="$." + TEMP + "result")
+        for target, value, span in self.assign_spans:
+            if target not in names:
+                continue
+            try:
+                em.val(fold(value))
+            except NotExpressible as exc:
+                if exc.what == what:
+                    return span
+        return op(self.g, n).span
 
     def fresh(self, hint: str) -> str:
         self.counter[0] += 1
@@ -434,17 +455,46 @@ class JsonPathLowering:
             self.states["defaults"]["Next"] = start_ref
         else:
             start = start_ref
-        for n in nodes_in_order(g, self.entry):
-            if n == self.entry or n in self.folded:
+        order = [n for n in nodes_in_order(g, self.entry) if n != self.entry]
+        # a `return` is emitted last, and only if some state still goes to it: every state
+        # before it that can produce the returned value itself ends the execution instead
+        returns = [n for n in order if isinstance(op(g, n), ir.Return)]
+        groups: dict[int, list[str]] = {self.entry: list(self.order)}
+        for n in [n for n in order if n not in returns] + returns:
+            if n in self.folded or n in returns and f"n{n}" not in self.referenced(start):
                 continue
+            mark = len(self.order)
             try:
                 self.state(n)
             except NotExpressible as exc:
-                self.fail(exc.what, op(g, n).span)
-                self.add(f"n{n}", "Error", 0, {"Type": "Succeed"})
+                self.fail(exc.what, self.blame(n, exc.what))
+                # a placeholder (the definition is not returned) that still goes on to every
+                # successor, so that their own problems are reported too
+                self.add(f"n{n}", "Error", 0, {"Type": "Succeed",
+                                                "Next": [Ref(f"n{v}") for _, v, _, _ in out_edges(g, n)]})
+            groups[n] = self.order[mark:]
+        # the states in source order, whatever order they were made in
+        self.order = [sid for n in [self.entry] + order for sid in groups.get(n, [])]
         self.start_gid = self.key + start.id
         self.final = {self.key + sid: _rekey(self.states[sid], self.key) for sid in self.order}
         self.wanted_all.extend((self.key + sid, base, line) for sid, base, line in self.wanted)
+
+    def referenced(self, start: Ref) -> set[str]:
+        """The ids of this machine's states that the start or some state goes to."""
+        out = {start.id}
+
+        def visit(x: Any) -> None:
+            if isinstance(x, Ref):
+                out.add(x.id)
+            elif isinstance(x, dict):
+                for v in x.values():
+                    visit(v)
+            elif isinstance(x, list):
+                for v in x:
+                    visit(v)
+
+        visit(self.states)
+        return out
 
     def sub_machine(self, inner: "JsonPathLowering", extra: dict[str, Any] | None = None) -> "Machine":
         inner.wanted_all = self.wanted_all
@@ -468,6 +518,7 @@ class JsonPathLowering:
                 for b in o.branches:
                     inner = self.nested(b, set())
                     inner.analyze()
+                    inner.bare = inner.unwrap_single_export()
                     inners.append(inner)
                 self.subs[n] = inners
                 self.sub_reads[n] = set().union(*(i.live[i.entry] for i in inners)) if inners else set()
@@ -503,10 +554,36 @@ class JsonPathLowering:
                             return True
         return False
 
+    def unwrap_single_export(self) -> tuple[str, str] | None:
+        """A branch that exports one variable outputs its value itself, not ``{"x": x}``:
+        the Parallel's ResultSelector can then read it as ``$[i]`` (moto reads ``$[i].x``
+        there as a one-element list). Returns (the exported name, its type), or None."""
+        returns = [n for n in self.g.nodes if isinstance(op(self.g, n), ir.Return)]
+        keys = set()
+        for n in returns:
+            value = op(self.g, n).value
+            if not (isinstance(value, ir.DictExpr) and len(value.entries) == 1
+                    and isinstance(value.entries[0][0], ir.Const)):
+                return None
+            keys.add(value.entries[0][0].value)
+        if len(keys) != 1:
+            return None
+        key = str(next(iter(keys)))
+        t = self.export_type(key)
+        for n in returns:
+            o = op(self.g, n)
+            o.value = o.value.entries[0][1]
+        return key, t
+
     def branch_results(self, e: ir.Expr, field: str, inners: list["JsonPathLowering"]) -> ir.Expr:
         def visit(x: ir.Expr) -> ir.Expr:
             if isinstance(x, ir.Builtin) and x.name == "branch_result":
                 i, key = x.args[0].value, x.args[1].value  # type: ignore[union-attr]
+                bare = inners[i].bare
+                if bare is not None and bare[0] == key:
+                    name = f"{field}.b{i}"
+                    self.var_types[name] = bare[1]
+                    return ir.Var(name)
                 if not IDENT.match(str(key)):
                     raise NotExpressible(f"a branch result named {key!r}")
                 name = f"{field}.b{i}.{key}"
@@ -568,6 +645,8 @@ class JsonPathLowering:
         if target is not None and ir.may_fail(env.get(target, ir.Var(target)), inputs=False) and not (
                 isinstance(o, ir.Assign) and target in ir.free_vars(o.value)):
             return False  # the state's own value would replace a pending one that may fail
+        if isinstance(o, ir.Choice):
+            return self.pending_rules(v, o, env) is not None and not self.spreads(v, env)
         if isinstance(o, ir.MapState):
             items = ir.substitute(o.items, env)
             if self.emitter(v).path(items) is None:
@@ -580,6 +659,47 @@ class JsonPathLowering:
                     if not isinstance(s, ir.Const) and em.path(s) is None:
                         return False
         return True
+
+    def pending_rules(self, n: int, o: ir.Choice, env: dict[str, ir.Expr]) -> list[Any] | None:
+        """The Choice's rules with pending values substituted in (a constant folded away, a
+        workflow input read as ``$$.Execution.Input.x``), if every test is still a rule over
+        paths; then the values need no Pass before the Choice and flow on along its exits."""
+        if self.rule_fields(n):
+            return None  # a test reads a field computed for it before the Choice
+
+        def refuse(e: ir.Expr, t: str) -> str:
+            raise NotExpressible("a computed Choice operand")
+
+        conds = Conditions(self.emitter(n), refuse)
+        try:
+            return [conds.rule(fold(ir.substitute(t, env))) for t in o.tests]
+        except NotExpressible:
+            return None
+
+    def spreads(self, n: int, env: dict[str, ir.Expr]) -> bool:
+        """Would values pending at Choice ``n`` need a Pass on some exit that needs none
+        without them? Then one Pass before the Choice is cheaper."""
+        rules = self.pending_rules(n, op(self.g, n), env) or []
+        for _, v, _, d in out_edges(self.g, n):
+            seq = list(d.get("assigns", []))
+            with_env = self.exit_env(n, v, d, env, rules)
+            without = {x: e for x, e in simul(seq, {}).items() if e != ir.Var(x)}
+            if self.needed(v, with_env)[1] and not self.accepts_pending(v, with_env) and not (
+                    self.needed(v, without)[1] and not self.accepts_pending(v, without)):
+                return True
+        return False
+
+    def exit_env(self, n: int, v: int, d: dict, P: dict[str, ir.Expr], rules: list[Any]) -> dict[str, ir.Expr]:
+        """The values pending on the way from Choice ``n`` to ``v``. A value the first rule
+        compares (always evaluated: a missing field fails the Choice, as Python failed on
+        it) is settled there and dropped once it is dead."""
+        env = {x: e for x, e in simul(list(d.get("assigns", [])), P).items() if e != ir.Var(x)}
+        first = _first_compared(rules[0]) if rules else None
+        em = self.emitter(n)
+        for x, e in P.items():
+            if env.get(x) == e and x not in self.live[v] and first is not None and em.path(e) == first:
+                del env[x]
+        return env
 
     def needed(self, v: int, env: dict[str, ir.Expr]) -> tuple[dict[str, ir.Expr], dict[str, ir.Expr]]:
         """(every live local at ``v`` -> its value, the changed ones and dead ones that may fail)."""
@@ -605,7 +725,27 @@ class JsonPathLowering:
         if self.accepts_pending(v, env):
             self.pending[v] = dict(env)
             return Ref(f"n{v}")
+        if isinstance(op(self.g, v), ir.Return) and self.return_reads_settled(op(self.g, v), env):
+            return self.return_copy(src, v, env, u)
         return self.materialize(src, v, need, u, d)
+
+    def return_reads_settled(self, o: ir.Return, env: dict[str, ir.Expr]) -> bool:
+        """May a state that ends the execution with ``o``'s value skip the pending values
+        it does not read? Not those that may fail: Python computed them first."""
+        read = ir.free_vars(o.value)
+        computed = list(ir.walk(ir.substitute(o.value, env)))  # the same value read elsewhere fails the same
+        return not any(ir.may_fail(e) and x not in read and e not in computed
+                       for x, e in env.items() if e != ir.Var(x))
+
+    def return_copy(self, src: tuple, v: int, env: dict[str, ir.Expr], u: int) -> Ref:
+        """A `return` reached from several places, given its own state on this way in: one
+        Pass that makes the output from the pending values, instead of a Pass that stores
+        them and then the shared return state."""
+        o = op(self.g, v)
+        em = PathEmitter(self.types(), input_base="$" if u == self.entry and self.top else "$$.Execution.Input")
+        sid = f"r{src[0]}{src[1]}_{v}"
+        self.add(sid, self.base_name(v), self.line(v), self.output_pass(em, ir.substitute(o.value, env)))
+        return Ref(sid)
 
     def materialize(self, src: tuple, v: int, need: dict[str, ir.Expr], u: int, d: dict,
                     result: str | None = None) -> Ref:
@@ -725,7 +865,7 @@ class JsonPathLowering:
             if v.value is None:
                 return {"Parameters": {"return": None}, "OutputPath": "$.return"}
             return {"Result": v.value}
-        if v.kind == "path":
+        if v.kind == "path" and not v.value.startswith("$$"):  # OutputPath selects from the document only
             return {"OutputPath": v.value}
         if v.kind == "tmpl":
             return {"Parameters": v.value}
@@ -737,8 +877,8 @@ class JsonPathLowering:
         env = simul([(o.target, o.value)] + list(d.get("assigns", [])), P)
         em = self.emitter(n)
         vo = op(self.g, v)
-        if isinstance(vo, ir.Return) and self.g.in_degree(v) == 1:
-            self.folded.add(v)
+        if isinstance(vo, ir.Return) and self.return_reads_settled(vo, env):
+            # this Pass makes the output (the return state stays for the other ways in)
             st = self.output_pass(em, ir.substitute(vo.value, env))
             self.add(sid, self.base_name(n), self.line(n), st)
             return
@@ -841,7 +981,13 @@ class JsonPathLowering:
 
         retry = retriers(o.retry)
         edges = [e for e in out_edges(self.g, n) if not e[2].startswith("c")]
-        if edges:
+        folded = self.parallel_return(n, edges, field) if edges else None
+        if folded is not None:
+            st.update(folded)
+            if retry:
+                st["Retry"] = retry
+            st["End"] = True
+        elif edges:
             (_, v, k, d), = edges
             env = {x: e for x, e in simul(list(d.get("assigns", [])), {}).items() if e != ir.Var(x)}
             used = any(x.startswith(field + ".") for e in env.values() for x in ir.free_vars(e))
@@ -862,6 +1008,30 @@ class JsonPathLowering:
             st["End"] = True
         self.catches(n, st, {})
         self.order_tail(st)
+
+    def parallel_return(self, n: int, edges: list, field: str) -> dict[str, Any] | None:
+        """The fields that make a Parallel's own output the value returned right after it,
+        read from the branch outputs (``$[i]``) and the context object, if it can."""
+        (_, v, _, d), = edges
+        vo = op(self.g, v)
+        env = {x: e for x, e in simul(list(d.get("assigns", [])), {}).items() if e != ir.Var(x)}
+        if not isinstance(vo, ir.Return) or not self.return_reads_settled(vo, env):
+            return None
+        # a branch that outputs its one export bare is `$[i]`; one that outputs a dict is not
+        # read (moto reads `$[i].x` in a ResultSelector as a one-element list)
+        aliases = {f"{field}.b{i}": f"$[{i}]" for i, inner in enumerate(self.subs[n]) if inner.bare is not None}
+        value = ir.substitute(vo.value, env)
+        if any(isinstance(x, ir.Var) and x.name not in aliases for x in ir.walk(value)):
+            return None  # a local of the document, or a branch's dict of exports
+        try:
+            v_ = PathEmitter(self.types("list"), result="$", doc=False, aliases=aliases).val(value)
+        except NotExpressible:
+            return None
+        if v_.kind in ("tmpl", "const") and isinstance(v_.value, dict) and v_.value:
+            return {"ResultSelector": v_.value}
+        out: dict[str, Any] = {}
+        set_field(out, "return", v_)
+        return {"ResultSelector": out, "OutputPath": "$.return"}
 
     def result_tail(self, n: int, st: dict[str, Any], P: dict[str, ir.Expr], target: str | None,
                     result: ir.Expr, rtype: str, retry: list[Any]) -> None:
@@ -884,11 +1054,14 @@ class JsonPathLowering:
         selector_em = PathEmitter(self.types(rtype), result="$", doc=False)
         vo = op(self.g, v)
         tail: dict[str, Any] = {}
-        if isinstance(vo, ir.Return) and self.g.in_degree(v) == 1:
+        # pending values this state's own expressions computed already (a failure happened there)
+        done = {x: e for x, e in P.items() if any(x in ir.free_vars(a) for a in op_exprs(op(self.g, n)))}
+        unsettled = {x: e for x, e in env.items() if done.get(x) != e}
+        if isinstance(vo, ir.Return) and self.return_reads_settled(vo, unsettled):
+            # the state's own output is the returned value (for this way into the return)
             value = ir.substitute(vo.value, env)
             fields = self.fold_return(value, selector_em, em)
             if fields is not None:
-                self.folded.add(v)
                 tail.update(fields)
                 tail["End"] = True
         if not tail:
@@ -951,7 +1124,7 @@ class JsonPathLowering:
         if not need:
             return False
         for e in need.values():
-            if any(isinstance(x, (ir.Var, ir.Input, ir.Context)) for x in ir.walk(e)):
+            if not _selector_readable(e):
                 return False
             try:
                 em.val(e)
@@ -963,13 +1136,13 @@ class JsonPathLowering:
         """A Task's fields that make its output the returned value, if one state can."""
         if isinstance(value, ir.TaskResult):
             return {}
-        if not any(isinstance(x, (ir.Var, ir.Input, ir.Context)) for x in ir.walk(value)):
+        if _selector_readable(value):
             try:
                 v = sel.val(value)
             except NotExpressible:
                 v = None
             if v is not None:
-                if v.kind == "path":
+                if v.kind == "path" and not v.value.startswith("$$"):
                     return {"OutputPath": v.value}
                 if v.kind == "tmpl":
                     return {"ResultSelector": v.value}
@@ -989,13 +1162,39 @@ class JsonPathLowering:
         st: dict[str, Any] = {"Type": "Choice", "Choices": []}
         self.add(sid, self.base_name(n), self.line(n), st)
         edges = {k: (v, d) for _, v, k, d in out_edges(self.g, n)}
-        for i, rule in enumerate(self.rules[n]):
+        P = self.pending.get(n, {})
+        rules = self.pending_rules(n, o, P) if P else self.rules[n]
+        assert rules is not None  # accepts_pending checked it
+        for i, rule in enumerate(rules):
             v, d = edges[f"r{i}"]
-            target = self.edge_to(("r", f"{n}_{i}"), v, simul(list(d.get("assigns", [])), {}), n, d)
+            target = self.edge_to(("r", f"{n}_{i}"), v, self.exit_env(n, v, d, P, rules), n, d)
             st["Choices"].append({**as_rule(rule), "Next": target})
         if "default" in edges:
             v, d = edges["default"]
-            st["Default"] = self.edge_to(("d", n), v, simul(list(d.get("assigns", [])), {}), n, d)
+            st["Default"] = self.edge_to(("d", n), v, self.exit_env(n, v, d, P, rules), n, d)
+
+
+def _selector_readable(e: ir.Expr) -> bool:
+    """Can a ResultSelector compute ``e``? It sees the state's result (``$``) and the
+    context object (``$$``, so the execution input), not the state's input."""
+    return not any(isinstance(x, ir.Var) or isinstance(x, ir.Input) and not x.required for x in ir.walk(e))
+
+
+def _first_compared(rule: Any) -> str | None:
+    """The path the Choice compares first whatever the input: the Variable of the first
+    comparison (``StringEquals``...; not ``Is...``, which accepts a missing field)."""
+    while isinstance(rule, dict):
+        if "And" in rule or "Or" in rule:
+            rule = (rule.get("And") or rule.get("Or"))[0]
+            continue
+        if "Not" in rule:
+            rule = rule["Not"]
+            continue
+        ops = [k for k in rule if k not in ("Variable", "Next")]
+        if len(ops) == 1 and not ops[0].startswith("Is"):
+            return rule.get("Variable")
+        return None
+    return None
 
 
 class JTypes(Types):
