@@ -251,7 +251,7 @@ class PathEmitter:
     ``$.x``. ``result=None`` means the state cannot see the result (doc-only)."""
 
     def __init__(self, types: Types, result: str | None = None, input_base: str = "$$.Execution.Input",
-                 doc: bool = True, aliases: dict[str, str] | None = None) -> None:
+                 doc: bool = True, aliases: dict[str, str] | None = None, guards: list[str] | None = None) -> None:
         self.types = types
         self.result = result
         self.input_base = input_base
@@ -259,6 +259,9 @@ class PathEmitter:
         # variables read from somewhere else than the document (a Parallel's ResultSelector
         # reads branch outputs as ``$[i]``)
         self.aliases = aliases or {}
+        # where the state can be preceded by a Choice: paths that must hold a str for the
+        # value to be Python's (else Python raises TypeError, and so must the run)
+        self.guards = guards
 
     # -------------------------------------------------------------- paths
     def path(self, e: ir.Expr) -> str | None:
@@ -389,6 +392,8 @@ class PathEmitter:
                 return self.fstring([ir.Builtin("str", (e.left,)), ir.Builtin("str", (e.right,))])
             if "list" in (lt, rt):
                 raise NotExpressible("`+` of lists (no intrinsic concatenates arrays)")
+            if {lt, rt} == {"str", "any"} and self.guards is not None:
+                return self.guarded_concat(e.left, e.right, e.left if lt == "any" else e.right)
             raise NotExpressible(f"`+` of {lt} and {rt} values (States.MathAdd adds ints only, rounding "
                                  "anything else; States.Format joins strs only)")
         if e.op == "-" and lt == "int" and isinstance(e.right, ir.Const) and isinstance(e.right.value, int) \
@@ -396,6 +401,24 @@ class PathEmitter:
             return Val("intr", f"States.MathAdd({self.arg(e.left)}, {-e.right.value})")
         names = {"-": "`-`", "*": "`*`", "/": "`/`", "//": "`//`", "%": "Python's `%`", "**": "`**`"}
         raise NotExpressible(f"{names.get(e.op, e.op)} (no intrinsic function computes it)")
+
+    def guarded_concat(self, left: ir.Expr, right: ir.Expr, unknown: ir.Expr) -> Val:
+        """``str + value of unknown type``: ``States.Format`` joins them exactly when the
+        value is a str; the state is preceded by a Choice that fails the run with Python's
+        TypeError otherwise (``self.guards`` receives the path it tests)."""
+        p = self.path(unknown)
+        if p is None or self.result is not None and p.startswith(self.result):
+            raise NotExpressible("`+` of a str and a computed value of unknown type (a Choice can only "
+                                 "check the type of a field)")
+        text, args = [], []
+        for side in (left, right):
+            if isinstance(side, ir.Const) and isinstance(side.value, str):
+                text.append(intrinsic_string(side.value)[1:-1])
+            else:
+                text.append("{}")
+                args.append(self.arg(side))
+        self.guards.append(p)  # type: ignore[union-attr]
+        return Val("intr", f"States.Format('{''.join(text)}', {', '.join(args)})")
 
     def fstring(self, parts: list[Any]) -> Val:
         template, args = [], []

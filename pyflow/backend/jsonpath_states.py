@@ -117,15 +117,18 @@ class JsonPathLowering:
         for _, _, _, d in out_edges(self.g, n):
             names |= {x for x, _ in d.get("assigns", [])}
         em = PathEmitter(self.types(), result="$." + TEMP + "result")
+        failing: list[tuple[str, Span]] = []  # (what, where) of each candidate that fails alone
         for target, value, span in self.assign_spans:
             if target not in names:
                 continue
             try:
                 em.val(fold(value))
             except NotExpressible as exc:
-                if exc.what == what:
-                    return span
-        return op(self.g, n).span
+                failing.append((exc.what, span))
+        same = [span for w, span in failing if w == what]
+        # alone, a value may fail for another reason (its variables' types are not those of
+        # the values substituted into it): the first failing one is still the culprit
+        return (same or [span for _, span in failing] or [op(self.g, n).span])[0]
 
     def fresh(self, hint: str) -> str:
         self.counter[0] += 1
@@ -715,9 +718,11 @@ class JsonPathLowering:
     def var_key(self, x: str) -> tuple[int, str]:
         return (1 if x.startswith(TEMP) else 0, x)
 
-    def edge_to(self, src: tuple, v: int, env: dict[str, ir.Expr], u: int, d: dict) -> Ref:
+    def edge_to(self, src: tuple, v: int, env: dict[str, ir.Expr], u: int, d: dict,
+                guards: list[str] | None = None) -> Ref:
         """Make the document right for ``v`` after a state that changes nothing itself
-        (Wait, Choice rule, entry): push the environment on, or insert a Pass."""
+        (Wait, Choice rule, entry): push the environment on, or insert a Pass. A Choice
+        passes ``guards`` to take the type checks the Pass needs into its own rules."""
         env = {x: e for x, e in env.items() if e != ir.Var(x)}
         need, changed = self.needed(v, env)
         if not changed:
@@ -726,8 +731,32 @@ class JsonPathLowering:
             self.pending[v] = dict(env)
             return Ref(f"n{v}")
         if isinstance(op(self.g, v), ir.Return) and self.return_reads_settled(op(self.g, v), env):
-            return self.return_copy(src, v, env, u)
-        return self.materialize(src, v, need, u, d)
+            return self.return_copy(src, v, env, u, guards)
+        return self.materialize(src, v, need, u, d, guards=guards)
+
+    def guarded(self, sid: str, checks: list[str], outer: list[str] | None) -> Ref:
+        """``sid`` behind its type checks: handed to the calling Choice (``outer``), or a
+        Choice of its own that fails the run with TypeError when a field is not a str."""
+        if not checks:
+            return Ref(sid)
+        if outer is not None:
+            outer.extend(c for c in checks if c not in outer)
+            return Ref(sid)
+        gid = "g" + sid
+        self.add(gid, "Check_types", self.line_of(sid), {
+            "Type": "Choice", "Choices": [{**_not_all_str(checks), "Next": self.type_error()}], "Default": Ref(sid)})
+        return Ref(gid)
+
+    def type_error(self) -> Ref:
+        """The Fail of a `+` whose operand turned out not to be a str (Python: TypeError)."""
+        if "type_error" not in self.states:
+            self.add("type_error", "TypeError", 0, {
+                "Type": "Fail", "Error": "TypeError",
+                "Cause": "can only concatenate str (not a value of another type) to str"})
+        return Ref("type_error")
+
+    def line_of(self, sid: str) -> int:
+        return next((line for s, _, line in self.wanted if s == sid), 0)
 
     def return_reads_settled(self, o: ir.Return, env: dict[str, ir.Expr]) -> bool:
         """May a state that ends the execution with ``o``'s value skip the pending values
@@ -737,21 +766,25 @@ class JsonPathLowering:
         return not any(ir.may_fail(e) and x not in read and e not in computed
                        for x, e in env.items() if e != ir.Var(x))
 
-    def return_copy(self, src: tuple, v: int, env: dict[str, ir.Expr], u: int) -> Ref:
+    def return_copy(self, src: tuple, v: int, env: dict[str, ir.Expr], u: int,
+                    guards: list[str] | None = None) -> Ref:
         """A `return` reached from several places, given its own state on this way in: one
         Pass that makes the output from the pending values, instead of a Pass that stores
         them and then the shared return state."""
         o = op(self.g, v)
-        em = PathEmitter(self.types(), input_base="$" if u == self.entry and self.top else "$$.Execution.Input")
+        checks: list[str] = []
+        em = PathEmitter(self.types(), input_base="$" if u == self.entry and self.top else "$$.Execution.Input",
+                         guards=checks)
         sid = f"r{src[0]}{src[1]}_{v}"
         self.add(sid, self.base_name(v), self.line(v), self.output_pass(em, ir.substitute(o.value, env)))
-        return Ref(sid)
+        return self.guarded(sid, checks, guards)
 
     def materialize(self, src: tuple, v: int, need: dict[str, ir.Expr], u: int, d: dict,
-                    result: str | None = None) -> Ref:
+                    result: str | None = None, guards: list[str] | None = None) -> Ref:
         """A Pass that rebuilds the document: every live local of ``v``."""
+        checks: list[str] = []
         em = PathEmitter(self.types(), result=result,
-                         input_base="$" if u == self.entry and self.top else "$$.Execution.Input")
+                         input_base="$" if u == self.entry and self.top else "$$.Execution.Input", guards=checks)
         self.check_copies(need, u, d, v)
         params: dict[str, Any] = {}
         for x, e in need.items():
@@ -763,7 +796,7 @@ class JsonPathLowering:
         if base == "Set_":
             base = "Prepare_" + self.base_name(v)
         self.add(sid, base, line, {"Type": "Pass", "Parameters": params, "Next": Ref(f"n{v}")})
-        return Ref(sid)
+        return self.guarded(sid, checks, guards)
 
     def check_copies(self, need: dict[str, ir.Expr], u: int, d: dict, v: int) -> None:
         defined = self.edge_assigned(u, d) if u in self.assigned else set()
@@ -829,7 +862,14 @@ class JsonPathLowering:
                 raise NotExpressible("a dict as an error message")
             self.add(sid, self.base_name(n), self.line(n), st)
         elif isinstance(o, ir.Return):
-            st = self.output_pass(self.emitter(n), ir.substitute(o.value, P))
+            em = self.emitter(n)
+            em.guards = checks = []
+            st = self.output_pass(em, ir.substitute(o.value, P))
+            if checks:  # the output's Pass behind a Choice that checks the operands' types
+                self.add(sid, "Check_types", self.line(n), {
+                    "Type": "Choice", "Choices": [{**_not_all_str(checks), "Next": self.type_error()}],
+                    "Default": Ref(sid + "_value")})
+                sid += "_value"
             self.add(sid, self.base_name(n), self.line(n), st)
         elif isinstance(o, ir.Custom):
             if any(k in o.state for k in ("Arguments", "Output", "Assign", "Items")) or "{%" in json.dumps(o.state):
@@ -1167,11 +1207,23 @@ class JsonPathLowering:
         assert rules is not None  # accepts_pending checked it
         for i, rule in enumerate(rules):
             v, d = edges[f"r{i}"]
-            target = self.edge_to(("r", f"{n}_{i}"), v, self.exit_env(n, v, d, P, rules), n, d)
+            checks: list[str] = []
+            target = self.edge_to(("r", f"{n}_{i}"), v, self.exit_env(n, v, d, P, rules), n, d, checks)
+            if checks:  # the way out fails with TypeError first when an operand is not a str
+                st["Choices"].append({"And": [as_rule(rule), _not_all_str(checks)], "Next": self.type_error()})
             st["Choices"].append({**as_rule(rule), "Next": target})
         if "default" in edges:
             v, d = edges["default"]
-            st["Default"] = self.edge_to(("d", n), v, self.exit_env(n, v, d, P, rules), n, d)
+            checks = []
+            st["Default"] = self.edge_to(("d", n), v, self.exit_env(n, v, d, P, rules), n, d, checks)
+            if checks:
+                st["Choices"].append({**_not_all_str(checks), "Next": self.type_error()})
+
+
+def _not_all_str(paths: list[str]) -> dict[str, Any]:
+    """A rule true when some field of ``paths`` is not a str."""
+    rules = [{"Not": {"Variable": p, "IsString": True}} for p in paths]
+    return rules[0] if len(rules) == 1 else {"Or": rules}
 
 
 def _selector_readable(e: ir.Expr) -> bool:

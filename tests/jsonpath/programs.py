@@ -284,3 +284,12 @@ def dead_lookup(data: dict, n: int) -> int:
     unused = data["missing"]
     result = triple(n)
     return result
+
+
+@workflow
+def concat_unknown(value: object, n: int) -> str:
+    """`str + value of unknown type`: exact when the value is a str, TypeError otherwise."""
+    got = anything(value)
+    if n > 0:
+        got = anything(got)
+    return "got: " + got
