@@ -6,8 +6,9 @@ translation here keeps Python's meaning exactly; everything else raises
 ``NotExpressible`` (reported as PF130 with a suggestion to use the JSONata target):
 
 - ``a + b``: ``States.MathAdd`` only for two ints (it rounds non-integers, measured on
-  moto; AWS documents the same); ``States.Format('{}{}')`` only for two strs; lists
-  cannot be concatenated at all.
+  moto; AWS documents the same); ``States.Format('{}{}')`` only for two strs, or a str and
+  a field of unknown type where the state can be preceded by a Choice that checks it is a
+  str (``guards``); lists cannot be concatenated at all.
 - f-strings / ``str()``: ``States.Format`` prints ``true``/``null``/``1e+20`` where
   Python prints ``True``/``None``/``1e+20``: only str and int values (and constants,
   formatted at compile time) are accepted.

@@ -20,10 +20,15 @@ How each state keeps the document (JSONPath has no ``Assign``):
   other locals) a ``Pass`` is inserted: these are the extra states the JSONata
   target does not need.
 
-A ``return`` is folded into the state before it (``ResultSelector``/``OutputPath``/
-``Parameters``/``Result``) where it can be; the execution's output is exactly the
-returned value. Python expressions without a faithful JSONPath translation raise
-PF130 (see ``jsonpath_expr``).
+A ``return`` is folded into every state before it that can make the output itself
+(``ResultSelector``/``OutputPath``/``Parameters``/``Result``; a Parallel's ResultSelector
+reads branch outputs as ``$[i]``, which is why a branch exporting one variable outputs it
+bare), and a way into it from a Choice gets a Pass of its own; the return state is emitted
+only if some state still goes to it. A Choice entered from one place takes pending values
+too when its rules can read them as paths or constants. The execution's output is exactly
+the returned value. Python expressions without a faithful JSONPath translation raise
+PF130 (see ``jsonpath_expr``); ``str + unknown`` is translated behind a Choice rule that
+fails with TypeError (``guards``).
 """
 from __future__ import annotations
 
