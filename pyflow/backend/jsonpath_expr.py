@@ -470,6 +470,11 @@ class PathEmitter:
     def b_json_dumps(self, x: ir.Expr, sort: ir.Expr) -> Val:
         raise NotExpressible("json.dumps() of a computed value (States.JsonToString drops Python's spaces)")
 
+    def b_pf_with_default(self, defaults: ir.Expr, d: ir.Expr) -> Val:
+        """``d`` over ``{k: default}``: its field k is ``d.get(k, default)`` (a key present
+        with null keeps the null, as in Python)."""
+        return Val("intr", f"States.JsonMerge({self.arg(defaults)}, {self.arg(d)}, false)")
+
     def b_uuid(self) -> Val:
         return Val("intr", "States.UUID()")
 

@@ -40,7 +40,8 @@ import networkx as nx
 
 from pyflow import ir
 from pyflow.backend.jsonpath_choice import Conditions, as_rule
-from pyflow.backend.jsonpath_expr import IDENT, SUGGEST, NotExpressible, PathEmitter, Val, const_arg, fold, set_field
+from pyflow.backend.jsonpath_expr import (IDENT, SUGGEST, NotExpressible, PathEmitter, Val, _rebuild, const_arg, fold,
+                                          set_field)
 from pyflow.backend.names import clean, state_base_name, unique_names
 from pyflow.backend.types import Types, infer_var_types
 from pyflow.cfg import graph_assignments, map_exprs, nodes_in_order, op, op_exprs, out_edges
@@ -338,8 +339,8 @@ class JsonPathLowering:
 
     def is_plain_first(self, n: int) -> bool:
         """Is ``n`` entered with the execution input (merged with defaults) as its document?"""
-        if not self.top:
-            return False
+        if not self.top or n in getattr(self, "pre_pass", {}):
+            return False  # (behind a Pass of split_lookups, the document is that Pass's output)
         (_, first, _, d), = out_edges(self.g, self.entry)
         if n != first or self.g.in_degree(n) != 1:
             return False
@@ -448,6 +449,7 @@ class JsonPathLowering:
         self.wanted: list[tuple[str, str, int]] = []
         self.pending: dict[int, dict[str, ir.Expr]] = {}
         self.folded: set[int] = set()
+        self.pre_pass: dict[int, dict[str, Any]] = {}
         (_, first, k0, entry_data) = out_edges(g, self.entry)[0]
         start: Ref
         if self.defaults:
@@ -474,6 +476,8 @@ class JsonPathLowering:
             mark = len(self.order)
             try:
                 self.state(n)
+                if n in self.pre_pass:
+                    self.place_pre_pass(n)
             except NotExpressible as exc:
                 self.fail(exc.what, self.blame(n, exc.what))
                 # a placeholder (the definition is not returned) that still goes on to every
@@ -813,6 +817,8 @@ class JsonPathLowering:
     def state(self, n: int) -> None:
         o = op(self.g, n)
         P = self.pending.get(n, {})
+        if isinstance(o, (ir.TaskCall, ir.Return)) and self.split_lookups(n, o, P):
+            P = {}  # the Pass before the state has stored the pending values
         sid = f"n{n}"
         if isinstance(o, ir.TaskCall):
             self.task(n, o, P)
@@ -896,6 +902,75 @@ class JsonPathLowering:
         else:  # a Nop that spins on itself
             (_, v, k, d), = out_edges(self.g, n)
             self.add(sid, self.base_name(n), self.line(n), {"Type": "Pass", "Next": Ref(f"n{v}")})
+
+    # ------------------------------------------------------------------ two-step lookups
+    def split_lookups(self, n: int, o: ir.TaskCall | ir.Return, P: dict[str, ir.Expr]) -> bool:
+        """A field of a computed dict (``json.loads(s)["k"]``, ``d.get("k", default)``) is
+        two steps in JSONPath: a path cannot follow an intrinsic function. A Pass before the
+        state stores each such dict in a field (and every local live there); the state then
+        reads ``$.field.k``. Returns whether it made that Pass."""
+        temps: dict[str, ir.Expr] = {}
+        em = self.emitter(n)
+        if isinstance(o, ir.TaskCall):
+            args = {k: self.lookup_fields(a, em, temps) for k, a in o.args.items()}
+        else:
+            value = self.lookup_fields(o.value, em, temps)
+        if not temps:
+            return False
+        need, _ = self.needed(n, {x: e for x, e in P.items() if e != ir.Var(x)})
+        if isinstance(o, ir.Return):  # the output reads only these (and a value that may fail is still computed)
+            read = ir.free_vars(value)
+            need = {x: e for x, e in need.items() if x in read or e != ir.Var(x) and ir.may_fail(e)}
+        for x, e in need.items():
+            if e == ir.Var(x) and x not in self.assigned.get(n, set()) and not x.startswith(TEMP):
+                raise NotExpressible(f"carrying `{x}`, which may be unassigned here, in the state document")
+        params: dict[str, Any] = {}
+        for x, e in list(need.items()) + [(t, ir.substitute(c, P)) for t, c in temps.items()]:
+            set_field(params, x, em.val(e))
+        if isinstance(o, ir.TaskCall):
+            o.args = args
+        else:
+            o.value = value
+        # the state itself is made next, as "n<n>"; it is renamed behind this Pass afterwards
+        self.pre_pass[n] = {"Type": "Pass", "Parameters": params, "Next": Ref(f"n{n}_main")}
+        return True
+
+    def lookup_fields(self, e: ir.Expr, em: PathEmitter, temps: dict[str, ir.Expr]) -> ir.Expr:
+        """``e`` with each field of a computed dict read from a temporary field instead."""
+        kids = [self.lookup_fields(k, em, temps) for k in ir.children(e)]
+        e = _rebuild(e, kids) if kids else e
+        if isinstance(e, ir.Subscript) and isinstance(e.key, ir.Const) and isinstance(e.key.value, str) \
+                and isinstance(e.obj, ir.Builtin) and e.obj.name == "json_loads":
+            return ir.Subscript(self.temp_field(e.obj, "any", temps), e.key)
+        if isinstance(e, ir.Builtin) and e.name == "m_get" and len(e.args) in (2, 3) \
+                and isinstance(e.args[1], ir.Const) and isinstance(e.args[1].value, str) \
+                and all(isinstance(a, ir.Const) for a in e.args[2:]) and em.types.of(e.args[0]) == "dict" \
+                and em.path(e.args[0]) is not None:
+            # dict.get(k, default): the dict merged over {k: default}, then its field k
+            default = e.args[2].value if len(e.args) == 3 else None  # type: ignore[union-attr]
+            merged = ir.Builtin("pf_with_default", (ir.Const({e.args[1].value: default}), e.args[0]))
+            return ir.Subscript(self.temp_field(merged, "dict", temps), e.args[1])
+        return e
+
+    def temp_field(self, value: ir.Expr, t: str, temps: dict[str, ir.Expr]) -> ir.Var:
+        for name, v in temps.items():
+            if v == value:
+                return ir.Var(name)
+        name = self.fresh("v")
+        self.var_types[name] = t
+        temps[name] = value
+        return ir.Var(name)
+
+    def place_pre_pass(self, n: int) -> None:
+        """Put the Pass of ``split_lookups`` where the state was ("n<n>", so every way in
+        reaches it first) and the state right behind it."""
+        sid, main = f"n{n}", f"n{n}_main"
+        self.states[main] = self.states.pop(sid)
+        self.order[self.order.index(sid)] = main
+        self.wanted = [(main if s == sid else s, base, line) for s, base, line in self.wanted]
+        self.order.insert(self.order.index(main), sid)
+        self.states[sid] = self.pre_pass.pop(n)
+        self.wanted.append((sid, "Prepare_" + self.base_name(n), self.line(n)))
 
     def output_pass(self, em: PathEmitter, value: ir.Expr) -> dict[str, Any]:
         st: dict[str, Any] = {"Type": "Pass"}

@@ -1,5 +1,6 @@
 """Workflows that exercise the JSONPath target: every typed Choice operator, guarded
 rules for unknown types, truthiness, str building, int sums, loops over lists, waits."""
+import json
 from fnmatch import fnmatch
 
 import pyflow as pf
@@ -293,3 +294,11 @@ def concat_unknown(value: object, n: int) -> str:
     if n > 0:
         got = anything(got)
     return "got: " + got
+
+
+@workflow
+def lookups(doc: str, data: dict) -> dict:
+    """Fields of computed dicts: `json.loads(s)["k"]` and `d.get(k, default)` are stored by
+    a Pass first, then read as paths."""
+    got = anything(data.get("y", 0))
+    return {"k": json.loads(doc)["k"], "x": data.get("x"), "got": got}

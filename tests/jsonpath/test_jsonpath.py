@@ -39,6 +39,7 @@ def _load_example(stem: str) -> Any:
 
 job_poller = _load_example("job_poller").job_poller
 what_color = _load_example("choice_state").what_color
+process_order = _load_example("order_processing").process_order
 
 # Programs JSONPath cannot express, each with the construct the diagnostic names.
 REJECTED = {
@@ -93,6 +94,15 @@ OWN_CASES = [
     (what_color, {"item": {"color": 3, "id": 7}}),
     (what_color, {"item": {"color": None, "id": 7}}),
     (what_color, {"item": {}}),
+    (programs.lookups, {"doc": '{"k": 1}', "data": {"x": 5, "y": 2}}),
+    (programs.lookups, {"doc": '{"k": [1, "a"]}', "data": {"x": None}}),
+    (programs.lookups, {"doc": '{"j": 1}', "data": {}}),
+    (process_order, {"order": {"id": "o-1", "items": [{"sku": "pen", "qty": 2}], "card": "4242", "address": "here"}}),
+    (process_order, {"order": {"id": "o-1", "items": [{"sku": "pen", "qty": 2}], "card": "4242"}}),
+    (process_order, {"order": {"id": "o-2", "items": [{"sku": "pen", "qty": 2}], "card": "0000"}}),
+    (process_order, {"order": {"id": "o-3", "items": [{"sku": "lamp", "qty": 1}], "card": "4242",
+                               "address": "nowhere"}}),
+    (process_order, {"order": {"id": "o-4", "items": [], "card": "4242"}}),
 ]
 
 CASES = list(DIFF_CASES) + OWN_CASES
@@ -376,3 +386,16 @@ def test_pf130_points_at_the_assignment_folded_onto_a_choice(tmp_path: Path) -> 
     (diag,) = info.value.diagnostics
     assert diag.code == "PF130" and "`*`" in diag.message
     assert (diag.span.line, diag.span.col) == (12, 9), info.value.render()
+
+
+def test_fields_of_computed_dicts_take_a_pass_first() -> None:
+    """`json.loads(err.cause)["errorMessage"]` and `order.get("address", "on file")`: a Pass
+    stores the parsed (or default-merged) dict, the next state reads the field as a path."""
+    d = compile_file(EXAMPLES / "order_processing.py", "process_order", "jsonpath").definition
+    assert _count_states(d) == 17
+    prepare = d["States"]["Prepare_ship"]
+    assert prepare["Parameters"]["pf_v2.$"] == ("States.JsonMerge(States.StringToJson('{\"address\":\"on file\"}'), "
+                                                "$$.Execution.Input.order, false)")
+    assert d["States"]["ship"]["Parameters"]["address.$"] == "$.pf_v2.address"
+    reasons = [s["Parameters"]["reason.$"] for s in d["States"].values() if "reason.$" in s.get("Parameters", {})]
+    assert len(reasons) == 2 and all(r.endswith(".errorMessage") for r in reasons)
