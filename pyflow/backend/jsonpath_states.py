@@ -47,7 +47,7 @@ from pyflow.backend.types import Types, infer_var_types
 from pyflow.cfg import graph_assignments, map_exprs, nodes_in_order, op, op_exprs, out_edges
 from pyflow.diagnostics import CompileError, Diagnostic, Span
 
-PENDING_OPS = (ir.TaskCall, ir.Wait, ir.Raise, ir.Return, ir.Assign, ir.MapState, ir.Choice)
+PENDING_OPS = (ir.TaskCall, ir.Wait, ir.Raise, ir.Return, ir.Assign, ir.MapState, ir.Choice, ir.Parallel)
 TEMP = "pf_"
 GUARD = ("catching a data error (KeyError, IndexError, ...) of an expression: JSONPath fails a missing field or "
          "index with States.Runtime, which no Catch catches")
@@ -659,6 +659,11 @@ class JsonPathLowering:
             return False  # the state's own value would replace a pending one that may fail
         if isinstance(o, ir.Choice):
             return self.pending_rules(v, o, env) is not None and not self.spreads(v, env)
+        if isinstance(o, ir.Parallel):
+            try:
+                self.branch_input(v, env)
+            except NotExpressible:
+                return False
         if isinstance(o, ir.MapState):
             items = ir.substitute(o.items, env)
             if self.emitter(v).path(items) is None:
@@ -1094,14 +1099,17 @@ class JsonPathLowering:
         if n not in self.subs:
             raise NotExpressible(GUARD)
         field = self.results[n]
+        P = self.pending.get(n, {})
         st: dict[str, Any] = {"Type": "Parallel"}
+        if P:  # the branches' input: every outer local they read, the pending values computed
+            st["Parameters"] = self.branch_input(n, P)
         self.add(f"n{n}", self.base_name(n), self.line(n), st)
         st["Branches"] = [self.sub_machine(inner) for inner in self.subs[n]]
         from pyflow.backend.jsonata_states import retriers
 
         retry = retriers(o.retry)
         edges = [e for e in out_edges(self.g, n) if not e[2].startswith("c")]
-        folded = self.parallel_return(n, edges, field) if edges else None
+        folded = self.parallel_return(n, edges, field, P) if edges else None
         if folded is not None:
             st.update(folded)
             if retry:
@@ -1109,7 +1117,7 @@ class JsonPathLowering:
             st["End"] = True
         elif edges:
             (_, v, k, d), = edges
-            env = {x: e for x, e in simul(list(d.get("assigns", [])), {}).items() if e != ir.Var(x)}
+            env = {x: e for x, e in simul(list(d.get("assigns", [])), P).items() if e != ir.Var(x)}
             used = any(x.startswith(field + ".") for e in env.values() for x in ir.free_vars(e))
             if used:
                 # each branch returns a dict of the locals it exports; moto reads `$[0].x` as a
@@ -1126,16 +1134,30 @@ class JsonPathLowering:
             if retry:
                 st["Retry"] = retry
             st["End"] = True
-        self.catches(n, st, {})
+        self.catches(n, st, P)
         self.order_tail(st)
 
-    def parallel_return(self, n: int, edges: list, field: str) -> dict[str, Any] | None:
+    def branch_input(self, n: int, P: dict[str, ir.Expr]) -> dict[str, Any]:
+        """A Parallel's ``Parameters`` when values are pending at it: the outer locals its
+        branches read, so that no Pass before it has to store them."""
+        em = self.emitter(n)
+        params: dict[str, Any] = {}
+        for x in sorted(self.sub_reads.get(n, set()), key=self.var_key):
+            e = P.get(x, ir.Var(x))
+            if e == ir.Var(x) and x not in self.assigned.get(n, set()):
+                raise NotExpressible(f"carrying `{x}`, which may be unassigned here, in the state document")
+            set_field(params, x, em.val(e))
+        return params
+
+    def parallel_return(self, n: int, edges: list, field: str, P: dict[str, ir.Expr]) -> dict[str, Any] | None:
         """The fields that make a Parallel's own output the value returned right after it,
         read from the branch outputs (``$[i]``) and the context object, if it can."""
         (_, v, _, d), = edges
         vo = op(self.g, v)
-        env = {x: e for x, e in simul(list(d.get("assigns", [])), {}).items() if e != ir.Var(x)}
-        if not isinstance(vo, ir.Return) or not self.return_reads_settled(vo, env):
+        env = {x: e for x, e in simul(list(d.get("assigns", [])), P).items() if e != ir.Var(x)}
+        read = self.sub_reads.get(n, set())  # computed by the Parameters already
+        if not isinstance(vo, ir.Return) or not self.return_reads_settled(
+                vo, {x: e for x, e in env.items() if not (x in read and P.get(x) == e)}):
             return None
         # a branch that outputs its one export bare is `$[i]`; one that outputs a dict is not
         # read (moto reads `$[i].x` in a ResultSelector as a one-element list)

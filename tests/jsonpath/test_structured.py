@@ -155,9 +155,12 @@ def test_catch_order_result_path_and_retry() -> None:
 
 def test_parallel_merges_branch_results_by_name() -> None:
     """A branch that exports one variable outputs it bare; the return right after the
-    Parallel is its ResultSelector (no Pass), reading the branch outputs as ``$[i]``."""
+    Parallel is its ResultSelector (no Pass), reading the branch outputs as ``$[i]``; a
+    constant assigned before it is the branches' input (``Parameters``)."""
     d = _compile(concurrency.parallel_sum).definition
+    assert list(d["States"]) == ["Parallel"]  # `base = 100` is the branches' input: no Pass stores it
     par = d["States"]["Parallel"]
+    assert par["Parameters"] == {"base": 100}
     assert par["ResultSelector"] == {"x.$": "$[0]", "y.$": "$[1]", "total.$": "States.MathAdd($[0], $[1])"}
     assert par["End"] is True
     ends = [s for b in par["Branches"] for s in b["States"].values() if s.get("End")]
