@@ -450,6 +450,7 @@ class JsonPathLowering:
         self.pending: dict[int, dict[str, ir.Expr]] = {}
         self.folded: set[int] = set()
         self.pre_pass: dict[int, dict[str, Any]] = {}
+        self.exact: dict[int, list[str]] = {}  # node -> the fields its document holds, when known exactly
         (_, first, k0, entry_data) = out_edges(g, self.entry)[0]
         start: Ref
         if self.defaults:
@@ -1203,6 +1204,8 @@ class JsonPathLowering:
             # the state's own output is the returned value (for this way into the return)
             value = ir.substitute(vo.value, env)
             fields = self.fold_return(value, selector_em, em)
+            if fields is None:
+                fields = self.result_completes(n, vo, env)
             if fields is not None:
                 tail.update(fields)
                 tail["End"] = True
@@ -1211,13 +1214,16 @@ class JsonPathLowering:
             uses_result = any(isinstance(x, ir.TaskResult) for e in changed.values() for x in ir.walk(e))
             if not changed:
                 tail = {"ResultPath": None, "Next": Ref(f"n{v}")}
-            elif len(changed) == 1 and isinstance(next(iter(changed.values())), ir.TaskResult):
+            elif len(changed) == 1 and isinstance(next(iter(changed.values())), ir.TaskResult) and not (
+                    self.returns_document_next(v) and self.selectable(need, selector_em)):
                 tail = {"ResultPath": f"$.{next(iter(changed))}", "Next": Ref(f"n{v}")}
             elif self.selectable(need, selector_em):
                 sel: dict[str, Any] = {}
                 for x, e in need.items():
                     set_field(sel, x, selector_em.val(e))
                 tail = {"ResultSelector": sel, "Next": Ref(f"n{v}")}
+                if self.g.in_degree(v) == 1:
+                    self.exact[v] = list(need)  # v's document is exactly these fields
             else:
                 keep_old = any(target in ir.free_vars(e) for e in changed.values()) if target else True
                 field = target if target and not keep_old else self.fresh("result")
@@ -1236,6 +1242,42 @@ class JsonPathLowering:
         st.update(tail)
         self.catches(n, st, P)
         self.order_tail(st)
+
+    def returns_document_next(self, v: int) -> bool:
+        """Is ``v`` a Task (entered from one place) whose next state returns a dict? Its
+        result can then complete the document into the returned value (``result_completes``)
+        if the document holds exactly the other fields: worth a ResultSelector before it."""
+        if self.g.in_degree(v) != 1 or not isinstance(op(self.g, v), ir.TaskCall):
+            return False
+        nexts = [w for _, w, k, _ in out_edges(self.g, v) if not k.startswith("c")]
+        return len(nexts) == 1 and isinstance(op(self.g, nexts[0]), ir.Return) \
+            and isinstance(op(self.g, nexts[0]).value, ir.DictExpr)
+
+    def result_completes(self, n: int, vo: ir.Return, env: dict[str, ir.Expr]) -> dict[str, Any] | None:
+        """``return {"a": a, "r": r}`` after the task whose result is ``r``, when the document
+        is exactly ``{"a": ...}``: ``ResultPath: "$.r"`` makes the output (JSON objects are
+        unordered: the key order may differ from Python's)."""
+        keys = self.exact.get(n)
+        value = vo.value
+        if keys is None or not isinstance(value, ir.DictExpr):
+            return None
+        result_key = None
+        seen = []
+        for k, e in value.entries:
+            if not (isinstance(k, ir.Const) and isinstance(k.value, str) and isinstance(e, ir.Var)
+                    and IDENT.match(k.value)):
+                return None
+            got = env.get(e.name, e)
+            if isinstance(got, ir.TaskResult) and result_key is None:
+                result_key = k.value
+            elif got != ir.Var(k.value):  # another field must be the document's own, same name
+                return None
+            seen.append(k.value)
+        if result_key is None or sorted(seen) != sorted(set(keys) | {result_key}) or len(seen) != len(set(seen)):
+            return None
+        if any(ir.may_fail(e) for x, e in env.items() if not isinstance(e, ir.TaskResult) and e != ir.Var(x)):
+            return None
+        return {"ResultPath": f"$.{result_key}"}
 
     @staticmethod
     def order_tail(st: dict[str, Any]) -> None:

@@ -302,3 +302,12 @@ def lookups(doc: str, data: dict) -> dict:
     a Pass first, then read as paths."""
     got = anything(data.get("y", 0))
     return {"k": json.loads(doc)["k"], "x": data.get("x"), "got": got}
+
+
+@workflow
+def completes(n: int) -> dict:
+    """The second task's result completes the document into the returned dict: the first
+    task keeps only its result (ResultSelector), the second adds its own (ResultPath)."""
+    first = triple(n)
+    second = shift(first, 1)
+    return {"first": first, "second": second}

@@ -94,6 +94,8 @@ OWN_CASES = [
     (what_color, {"item": {"color": 3, "id": 7}}),
     (what_color, {"item": {"color": None, "id": 7}}),
     (what_color, {"item": {}}),
+    (programs.completes, {"n": 2}),
+    (programs.completes, {"n": -1}),
     (programs.lookups, {"doc": '{"k": 1}', "data": {"x": 5, "y": 2}}),
     (programs.lookups, {"doc": '{"k": [1, "a"]}', "data": {"x": None}}),
     (programs.lookups, {"doc": '{"j": 1}', "data": {}}),
@@ -399,3 +401,14 @@ def test_fields_of_computed_dicts_take_a_pass_first() -> None:
     assert d["States"]["ship"]["Parameters"]["address.$"] == "$.pf_v2.address"
     reasons = [s["Parameters"]["reason.$"] for s in d["States"].values() if "reason.$" in s.get("Parameters", {})]
     assert len(reasons) == 2 and all(r.endswith(".errorMessage") for r in reasons)
+
+
+def test_last_result_completes_the_returned_dict() -> None:
+    """2 states, no Pass: `{"first": first, "second": second}` is the document holding only
+    `first` (the first task's ResultSelector) with the second result added by ResultPath."""
+    d = _compile(programs.completes).definition
+    first, second = d["States"].values()
+    assert first["ResultSelector"] == {"first.$": "$"} and "ResultPath" not in first
+    assert second["ResultPath"] == "$.second" and second["End"] is True
+    review = compile_file(EXAMPLES / "activity.py", "review", "jsonpath").definition
+    assert _count_states(review) == 2
