@@ -758,8 +758,9 @@ class JsonPathLowering:
             outer.extend(c for c in checks if c not in outer)
             return Ref(sid)
         gid = "g" + sid
-        self.add(gid, "Check_types", self.line_of(sid), {
-            "Type": "Choice", "Choices": [{**_not_all_str(checks), "Next": self.type_error()}], "Default": Ref(sid)})
+        rule = _not_all_str(checks)
+        self.add(gid, "Check_types", self.line_of(sid), {"Type": "Choice", "Choices": [rule], "Default": Ref(sid)})
+        rule["Next"] = self.type_error()
         return Ref(gid)
 
     def type_error(self) -> Ref:
@@ -883,9 +884,10 @@ class JsonPathLowering:
             em.guards = checks = []
             st = self.output_pass(em, ir.substitute(o.value, P))
             if checks:  # the output's Pass behind a Choice that checks the operands' types
-                self.add(sid, "Check_types", self.line(n), {
-                    "Type": "Choice", "Choices": [{**_not_all_str(checks), "Next": self.type_error()}],
-                    "Default": Ref(sid + "_value")})
+                rule = _not_all_str(checks)
+                self.add(sid, "Check_types", self.line(n), {"Type": "Choice", "Choices": [rule],
+                                                            "Default": Ref(sid + "_value")})
+                rule["Next"] = self.type_error()
                 sid += "_value"
             self.add(sid, self.base_name(n), self.line(n), st)
         elif isinstance(o, ir.Custom):

@@ -311,3 +311,15 @@ def completes(n: int) -> dict:
     first = triple(n)
     second = shift(first, 1)
     return {"first": first, "second": second}
+
+
+@workflow
+def concat_in_try(value: object) -> str:
+    """The TypeError of `str + not a str` inside `try`: the check runs in the try body's
+    Parallel, whose Catch takes the error to the handler, as Python's except does."""
+    got = anything(value)
+    try:
+        text = "got: " + got
+    except TypeError:
+        text = "not a str"
+    return text

@@ -94,6 +94,8 @@ OWN_CASES = [
     (what_color, {"item": {"color": 3, "id": 7}}),
     (what_color, {"item": {"color": None, "id": 7}}),
     (what_color, {"item": {}}),
+    (programs.concat_in_try, {"value": "x"}),
+    (programs.concat_in_try, {"value": 5}),
     (programs.completes, {"n": 2}),
     (programs.completes, {"n": -1}),
     (programs.lookups, {"doc": '{"k": 1}', "data": {"x": 5, "y": 2}}),
