@@ -102,8 +102,10 @@ def _compile_file(path: Path, function: str, query_language: str | None,
     lowered = FunctionLowerer(info, loader, reporter).lower()
     reporter.raise_if_errors()
     assert lowered is not None
+    from pyflow.cfg import assign_spans
     from pyflow.passes import run_all
 
+    lowered.assign_spans = assign_spans(lowered.graph)  # the passes fold assignments and drop their spans
     run_all(lowered.graph, lowered.entry)
     from pyflow.passes.limits import check_history_bound
 

@@ -6,8 +6,9 @@ translation here keeps Python's meaning exactly; everything else raises
 ``NotExpressible`` (reported as PF130 with a suggestion to use the JSONata target):
 
 - ``a + b``: ``States.MathAdd`` only for two ints (it rounds non-integers, measured on
-  moto; AWS documents the same); ``States.Format('{}{}')`` only for two strs; lists
-  cannot be concatenated at all.
+  moto; AWS documents the same); ``States.Format('{}{}')`` only for two strs, or a str and
+  a field of unknown type where the state can be preceded by a Choice that checks it is a
+  str (``guards``); lists cannot be concatenated at all.
 - f-strings / ``str()``: ``States.Format`` prints ``true``/``null``/``1e+20`` where
   Python prints ``True``/``None``/``1e+20``: only str and int values (and constants,
   formatted at compile time) are accepted.
@@ -251,16 +252,24 @@ class PathEmitter:
     ``$.x``. ``result=None`` means the state cannot see the result (doc-only)."""
 
     def __init__(self, types: Types, result: str | None = None, input_base: str = "$$.Execution.Input",
-                 doc: bool = True) -> None:
+                 doc: bool = True, aliases: dict[str, str] | None = None, guards: list[str] | None = None) -> None:
         self.types = types
         self.result = result
         self.input_base = input_base
         self.doc = doc
+        # variables read from somewhere else than the document (a Parallel's ResultSelector
+        # reads branch outputs as ``$[i]``)
+        self.aliases = aliases or {}
+        # where the state can be preceded by a Choice: paths that must hold a str for the
+        # value to be Python's (else Python raises TypeError, and so must the run)
+        self.guards = guards
 
     # -------------------------------------------------------------- paths
     def path(self, e: ir.Expr) -> str | None:
         """The reference path selecting ``e``, if it is one (a missing key then fails the state)."""
         if isinstance(e, ir.Var):
+            if e.name in self.aliases:
+                return self.aliases[e.name]
             if not self.doc:
                 return None
             if "." in e.name:  # a field of a stored nested result: ``pf_par1.b0.x``
@@ -302,7 +311,7 @@ class PathEmitter:
         p = self.path(e)
         if p is not None:
             return Val("path", p)
-        if isinstance(e, ir.Var) and not self.doc or isinstance(e, ir.TaskResult):
+        if isinstance(e, ir.Var) and not self.doc and e.name not in self.aliases or isinstance(e, ir.TaskResult):
             raise _NeedsDoc
         if isinstance(e, ir.Subscript):
             return self.subscript(e)
@@ -384,6 +393,8 @@ class PathEmitter:
                 return self.fstring([ir.Builtin("str", (e.left,)), ir.Builtin("str", (e.right,))])
             if "list" in (lt, rt):
                 raise NotExpressible("`+` of lists (no intrinsic concatenates arrays)")
+            if {lt, rt} == {"str", "any"} and self.guards is not None:
+                return self.guarded_concat(e.left, e.right, e.left if lt == "any" else e.right)
             raise NotExpressible(f"`+` of {lt} and {rt} values (States.MathAdd adds ints only, rounding "
                                  "anything else; States.Format joins strs only)")
         if e.op == "-" and lt == "int" and isinstance(e.right, ir.Const) and isinstance(e.right.value, int) \
@@ -391,6 +402,24 @@ class PathEmitter:
             return Val("intr", f"States.MathAdd({self.arg(e.left)}, {-e.right.value})")
         names = {"-": "`-`", "*": "`*`", "/": "`/`", "//": "`//`", "%": "Python's `%`", "**": "`**`"}
         raise NotExpressible(f"{names.get(e.op, e.op)} (no intrinsic function computes it)")
+
+    def guarded_concat(self, left: ir.Expr, right: ir.Expr, unknown: ir.Expr) -> Val:
+        """``str + value of unknown type``: ``States.Format`` joins them exactly when the
+        value is a str; the state is preceded by a Choice that fails the run with Python's
+        TypeError otherwise (``self.guards`` receives the path it tests)."""
+        p = self.path(unknown)
+        if p is None or self.result is not None and p.startswith(self.result):
+            raise NotExpressible("`+` of a str and a computed value of unknown type (a Choice can only "
+                                 "check the type of a field)")
+        text, args = [], []
+        for side in (left, right):
+            if isinstance(side, ir.Const) and isinstance(side.value, str):
+                text.append(intrinsic_string(side.value)[1:-1])
+            else:
+                text.append("{}")
+                args.append(self.arg(side))
+        self.guards.append(p)  # type: ignore[union-attr]
+        return Val("intr", f"States.Format('{''.join(text)}', {', '.join(args)})")
 
     def fstring(self, parts: list[Any]) -> Val:
         template, args = [], []
@@ -440,6 +469,11 @@ class PathEmitter:
 
     def b_json_dumps(self, x: ir.Expr, sort: ir.Expr) -> Val:
         raise NotExpressible("json.dumps() of a computed value (States.JsonToString drops Python's spaces)")
+
+    def b_pf_with_default(self, defaults: ir.Expr, d: ir.Expr) -> Val:
+        """``d`` over ``{k: default}``: its field k is ``d.get(k, default)`` (a key present
+        with null keeps the null, as in Python)."""
+        return Val("intr", f"States.JsonMerge({self.arg(defaults)}, {self.arg(d)}, false)")
 
     def b_uuid(self) -> Val:
         return Val("intr", "States.UUID()")

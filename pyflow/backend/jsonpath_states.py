@@ -20,10 +20,15 @@ How each state keeps the document (JSONPath has no ``Assign``):
   other locals) a ``Pass`` is inserted: these are the extra states the JSONata
   target does not need.
 
-A ``return`` is folded into the state before it (``ResultSelector``/``OutputPath``/
-``Parameters``/``Result``) where it can be; the execution's output is exactly the
-returned value. Python expressions without a faithful JSONPath translation raise
-PF130 (see ``jsonpath_expr``).
+A ``return`` is folded into every state before it that can make the output itself
+(``ResultSelector``/``OutputPath``/``Parameters``/``Result``; a Parallel's ResultSelector
+reads branch outputs as ``$[i]``, which is why a branch exporting one variable outputs it
+bare), and a way into it from a Choice gets a Pass of its own; the return state is emitted
+only if some state still goes to it. A Choice entered from one place takes pending values
+too when its rules can read them as paths or constants. The execution's output is exactly
+the returned value. Python expressions without a faithful JSONPath translation raise
+PF130 (see ``jsonpath_expr``); ``str + unknown`` is translated behind a Choice rule that
+fails with TypeError (``guards``).
 """
 from __future__ import annotations
 
@@ -35,13 +40,14 @@ import networkx as nx
 
 from pyflow import ir
 from pyflow.backend.jsonpath_choice import Conditions, as_rule
-from pyflow.backend.jsonpath_expr import IDENT, SUGGEST, NotExpressible, PathEmitter, Val, const_arg, fold, set_field
+from pyflow.backend.jsonpath_expr import (IDENT, SUGGEST, NotExpressible, PathEmitter, Val, _rebuild, const_arg, fold,
+                                          set_field)
 from pyflow.backend.names import clean, state_base_name, unique_names
 from pyflow.backend.types import Types, infer_var_types
 from pyflow.cfg import graph_assignments, map_exprs, nodes_in_order, op, op_exprs, out_edges
 from pyflow.diagnostics import CompileError, Diagnostic, Span
 
-PENDING_OPS = (ir.TaskCall, ir.Wait, ir.Raise, ir.Return, ir.Assign, ir.MapState)
+PENDING_OPS = (ir.TaskCall, ir.Wait, ir.Raise, ir.Return, ir.Assign, ir.MapState, ir.Choice, ir.Parallel)
 TEMP = "pf_"
 GUARD = ("catching a data error (KeyError, IndexError, ...) of an expression: JSONPath fails a missing field or "
          "index with States.Runtime, which no Catch catches")
@@ -82,6 +88,7 @@ class JsonPathLowering:
         self.parent_types: dict[str, str] = {}
         self.error_vars: set[str] = set()
         self.taken: set[str] = set()
+        self.assign_spans: list[tuple[str, ir.Expr, Span]] = list(getattr(lowered, "assign_spans", []))
 
     def nested(self, sub: ir.SubMachine, outer: set[str]) -> "JsonPathLowering":
         """A lowering for a Parallel branch or a Map body: its document starts as the
@@ -93,6 +100,8 @@ class JsonPathLowering:
         inner.parent_types = {**self.parent_types, **self.var_types}
         inner.error_vars = self.error_vars
         inner.taken = self.taken
+        inner.assign_spans = self.assign_spans
+        inner.bare = None
         inner.defaults = {}
         return inner
 
@@ -105,6 +114,27 @@ class JsonPathLowering:
         msg = f"{what} cannot be expressed faithfully in JSONPath"
         if not any(d.message == msg and d.span == span for d in self.diags):
             self.diags.append(Diagnostic("PF130", msg, span, help=SUGGEST))
+
+    def blame(self, n: int, what: str) -> Span | None:
+        """Where to point a PF130 met while emitting ``n``: the assignment statement whose
+        value cannot be translated, if the failing value was folded onto ``n``'s exits (or
+        is pending at ``n``); else ``n``'s own statement."""
+        names = set(self.pending.get(n, {})) if hasattr(self, "pending") else set()
+        for _, _, _, d in out_edges(self.g, n):
+            names |= {x for x, _ in d.get("assigns", [])}
+        em = PathEmitter(self.types(), result="$." + TEMP + "result")
+        failing: list[tuple[str, Span]] = []  # (what, where) of each candidate that fails alone
+        for target, value, span in self.assign_spans:
+            if target not in names:
+                continue
+            try:
+                em.val(fold(value))
+            except NotExpressible as exc:
+                failing.append((exc.what, span))
+        same = [span for w, span in failing if w == what]
+        # alone, a value may fail for another reason (its variables' types are not those of
+        # the values substituted into it): the first failing one is still the culprit
+        return (same or [span for _, span in failing] or [op(self.g, n).span])[0]
 
     def fresh(self, hint: str) -> str:
         self.counter[0] += 1
@@ -309,8 +339,8 @@ class JsonPathLowering:
 
     def is_plain_first(self, n: int) -> bool:
         """Is ``n`` entered with the execution input (merged with defaults) as its document?"""
-        if not self.top:
-            return False
+        if not self.top or n in getattr(self, "pre_pass", {}):
+            return False  # (behind a Pass of split_lookups, the document is that Pass's output)
         (_, first, _, d), = out_edges(self.g, self.entry)
         if n != first or self.g.in_degree(n) != 1:
             return False
@@ -419,6 +449,8 @@ class JsonPathLowering:
         self.wanted: list[tuple[str, str, int]] = []
         self.pending: dict[int, dict[str, ir.Expr]] = {}
         self.folded: set[int] = set()
+        self.pre_pass: dict[int, dict[str, Any]] = {}
+        self.exact: dict[int, list[str]] = {}  # node -> the fields its document holds, when known exactly
         (_, first, k0, entry_data) = out_edges(g, self.entry)[0]
         start: Ref
         if self.defaults:
@@ -434,17 +466,48 @@ class JsonPathLowering:
             self.states["defaults"]["Next"] = start_ref
         else:
             start = start_ref
-        for n in nodes_in_order(g, self.entry):
-            if n == self.entry or n in self.folded:
+        order = [n for n in nodes_in_order(g, self.entry) if n != self.entry]
+        # a `return` is emitted last, and only if some state still goes to it: every state
+        # before it that can produce the returned value itself ends the execution instead
+        returns = [n for n in order if isinstance(op(g, n), ir.Return)]
+        groups: dict[int, list[str]] = {self.entry: list(self.order)}
+        for n in [n for n in order if n not in returns] + returns:
+            if n in self.folded or n in returns and f"n{n}" not in self.referenced(start):
                 continue
+            mark = len(self.order)
             try:
                 self.state(n)
+                if n in self.pre_pass:
+                    self.place_pre_pass(n)
             except NotExpressible as exc:
-                self.fail(exc.what, op(g, n).span)
-                self.add(f"n{n}", "Error", 0, {"Type": "Succeed"})
+                self.fail(exc.what, self.blame(n, exc.what))
+                # a placeholder (the definition is not returned) that still goes on to every
+                # successor, so that their own problems are reported too
+                self.add(f"n{n}", "Error", 0, {"Type": "Succeed",
+                                                "Next": [Ref(f"n{v}") for _, v, _, _ in out_edges(g, n)]})
+            groups[n] = self.order[mark:]
+        # the states in source order, whatever order they were made in
+        self.order = [sid for n in [self.entry] + order for sid in groups.get(n, [])]
         self.start_gid = self.key + start.id
         self.final = {self.key + sid: _rekey(self.states[sid], self.key) for sid in self.order}
         self.wanted_all.extend((self.key + sid, base, line) for sid, base, line in self.wanted)
+
+    def referenced(self, start: Ref) -> set[str]:
+        """The ids of this machine's states that the start or some state goes to."""
+        out = {start.id}
+
+        def visit(x: Any) -> None:
+            if isinstance(x, Ref):
+                out.add(x.id)
+            elif isinstance(x, dict):
+                for v in x.values():
+                    visit(v)
+            elif isinstance(x, list):
+                for v in x:
+                    visit(v)
+
+        visit(self.states)
+        return out
 
     def sub_machine(self, inner: "JsonPathLowering", extra: dict[str, Any] | None = None) -> "Machine":
         inner.wanted_all = self.wanted_all
@@ -468,6 +531,7 @@ class JsonPathLowering:
                 for b in o.branches:
                     inner = self.nested(b, set())
                     inner.analyze()
+                    inner.bare = inner.unwrap_single_export()
                     inners.append(inner)
                 self.subs[n] = inners
                 self.sub_reads[n] = set().union(*(i.live[i.entry] for i in inners)) if inners else set()
@@ -503,10 +567,36 @@ class JsonPathLowering:
                             return True
         return False
 
+    def unwrap_single_export(self) -> tuple[str, str] | None:
+        """A branch that exports one variable outputs its value itself, not ``{"x": x}``:
+        the Parallel's ResultSelector can then read it as ``$[i]`` (moto reads ``$[i].x``
+        there as a one-element list). Returns (the exported name, its type), or None."""
+        returns = [n for n in self.g.nodes if isinstance(op(self.g, n), ir.Return)]
+        keys = set()
+        for n in returns:
+            value = op(self.g, n).value
+            if not (isinstance(value, ir.DictExpr) and len(value.entries) == 1
+                    and isinstance(value.entries[0][0], ir.Const)):
+                return None
+            keys.add(value.entries[0][0].value)
+        if len(keys) != 1:
+            return None
+        key = str(next(iter(keys)))
+        t = self.export_type(key)
+        for n in returns:
+            o = op(self.g, n)
+            o.value = o.value.entries[0][1]
+        return key, t
+
     def branch_results(self, e: ir.Expr, field: str, inners: list["JsonPathLowering"]) -> ir.Expr:
         def visit(x: ir.Expr) -> ir.Expr:
             if isinstance(x, ir.Builtin) and x.name == "branch_result":
                 i, key = x.args[0].value, x.args[1].value  # type: ignore[union-attr]
+                bare = inners[i].bare
+                if bare is not None and bare[0] == key:
+                    name = f"{field}.b{i}"
+                    self.var_types[name] = bare[1]
+                    return ir.Var(name)
                 if not IDENT.match(str(key)):
                     raise NotExpressible(f"a branch result named {key!r}")
                 name = f"{field}.b{i}.{key}"
@@ -568,6 +658,13 @@ class JsonPathLowering:
         if target is not None and ir.may_fail(env.get(target, ir.Var(target)), inputs=False) and not (
                 isinstance(o, ir.Assign) and target in ir.free_vars(o.value)):
             return False  # the state's own value would replace a pending one that may fail
+        if isinstance(o, ir.Choice):
+            return self.pending_rules(v, o, env) is not None and not self.spreads(v, env)
+        if isinstance(o, ir.Parallel):
+            try:
+                self.branch_input(v, env)
+            except NotExpressible:
+                return False
         if isinstance(o, ir.MapState):
             items = ir.substitute(o.items, env)
             if self.emitter(v).path(items) is None:
@@ -580,6 +677,47 @@ class JsonPathLowering:
                     if not isinstance(s, ir.Const) and em.path(s) is None:
                         return False
         return True
+
+    def pending_rules(self, n: int, o: ir.Choice, env: dict[str, ir.Expr]) -> list[Any] | None:
+        """The Choice's rules with pending values substituted in (a constant folded away, a
+        workflow input read as ``$$.Execution.Input.x``), if every test is still a rule over
+        paths; then the values need no Pass before the Choice and flow on along its exits."""
+        if self.rule_fields(n):
+            return None  # a test reads a field computed for it before the Choice
+
+        def refuse(e: ir.Expr, t: str) -> str:
+            raise NotExpressible("a computed Choice operand")
+
+        conds = Conditions(self.emitter(n), refuse)
+        try:
+            return [conds.rule(fold(ir.substitute(t, env))) for t in o.tests]
+        except NotExpressible:
+            return None
+
+    def spreads(self, n: int, env: dict[str, ir.Expr]) -> bool:
+        """Would values pending at Choice ``n`` need a Pass on some exit that needs none
+        without them? Then one Pass before the Choice is cheaper."""
+        rules = self.pending_rules(n, op(self.g, n), env) or []
+        for _, v, _, d in out_edges(self.g, n):
+            seq = list(d.get("assigns", []))
+            with_env = self.exit_env(n, v, d, env, rules)
+            without = {x: e for x, e in simul(seq, {}).items() if e != ir.Var(x)}
+            if self.needed(v, with_env)[1] and not self.accepts_pending(v, with_env) and not (
+                    self.needed(v, without)[1] and not self.accepts_pending(v, without)):
+                return True
+        return False
+
+    def exit_env(self, n: int, v: int, d: dict, P: dict[str, ir.Expr], rules: list[Any]) -> dict[str, ir.Expr]:
+        """The values pending on the way from Choice ``n`` to ``v``. A value the first rule
+        compares (always evaluated: a missing field fails the Choice, as Python failed on
+        it) is settled there and dropped once it is dead."""
+        env = {x: e for x, e in simul(list(d.get("assigns", [])), P).items() if e != ir.Var(x)}
+        first = _first_compared(rules[0]) if rules else None
+        em = self.emitter(n)
+        for x, e in P.items():
+            if env.get(x) == e and x not in self.live[v] and first is not None and em.path(e) == first:
+                del env[x]
+        return env
 
     def needed(self, v: int, env: dict[str, ir.Expr]) -> tuple[dict[str, ir.Expr], dict[str, ir.Expr]]:
         """(every live local at ``v`` -> its value, the changed ones and dead ones that may fail)."""
@@ -595,9 +733,11 @@ class JsonPathLowering:
     def var_key(self, x: str) -> tuple[int, str]:
         return (1 if x.startswith(TEMP) else 0, x)
 
-    def edge_to(self, src: tuple, v: int, env: dict[str, ir.Expr], u: int, d: dict) -> Ref:
+    def edge_to(self, src: tuple, v: int, env: dict[str, ir.Expr], u: int, d: dict,
+                guards: list[str] | None = None) -> Ref:
         """Make the document right for ``v`` after a state that changes nothing itself
-        (Wait, Choice rule, entry): push the environment on, or insert a Pass."""
+        (Wait, Choice rule, entry): push the environment on, or insert a Pass. A Choice
+        passes ``guards`` to take the type checks the Pass needs into its own rules."""
         env = {x: e for x, e in env.items() if e != ir.Var(x)}
         need, changed = self.needed(v, env)
         if not changed:
@@ -605,13 +745,62 @@ class JsonPathLowering:
         if self.accepts_pending(v, env):
             self.pending[v] = dict(env)
             return Ref(f"n{v}")
-        return self.materialize(src, v, need, u, d)
+        if isinstance(op(self.g, v), ir.Return) and self.return_reads_settled(op(self.g, v), env):
+            return self.return_copy(src, v, env, u, guards)
+        return self.materialize(src, v, need, u, d, guards=guards)
+
+    def guarded(self, sid: str, checks: list[str], outer: list[str] | None) -> Ref:
+        """``sid`` behind its type checks: handed to the calling Choice (``outer``), or a
+        Choice of its own that fails the run with TypeError when a field is not a str."""
+        if not checks:
+            return Ref(sid)
+        if outer is not None:
+            outer.extend(c for c in checks if c not in outer)
+            return Ref(sid)
+        gid = "g" + sid
+        rule = _not_all_str(checks)
+        self.add(gid, "Check_types", self.line_of(sid), {"Type": "Choice", "Choices": [rule], "Default": Ref(sid)})
+        rule["Next"] = self.type_error()
+        return Ref(gid)
+
+    def type_error(self) -> Ref:
+        """The Fail of a `+` whose operand turned out not to be a str (Python: TypeError)."""
+        if "type_error" not in self.states:
+            self.add("type_error", "TypeError", 0, {
+                "Type": "Fail", "Error": "TypeError",
+                "Cause": "can only concatenate str (not a value of another type) to str"})
+        return Ref("type_error")
+
+    def line_of(self, sid: str) -> int:
+        return next((line for s, _, line in self.wanted if s == sid), 0)
+
+    def return_reads_settled(self, o: ir.Return, env: dict[str, ir.Expr]) -> bool:
+        """May a state that ends the execution with ``o``'s value skip the pending values
+        it does not read? Not those that may fail: Python computed them first."""
+        read = ir.free_vars(o.value)
+        computed = list(ir.walk(ir.substitute(o.value, env)))  # the same value read elsewhere fails the same
+        return not any(ir.may_fail(e) and x not in read and e not in computed
+                       for x, e in env.items() if e != ir.Var(x))
+
+    def return_copy(self, src: tuple, v: int, env: dict[str, ir.Expr], u: int,
+                    guards: list[str] | None = None) -> Ref:
+        """A `return` reached from several places, given its own state on this way in: one
+        Pass that makes the output from the pending values, instead of a Pass that stores
+        them and then the shared return state."""
+        o = op(self.g, v)
+        checks: list[str] = []
+        em = PathEmitter(self.types(), input_base="$" if u == self.entry and self.top else "$$.Execution.Input",
+                         guards=checks)
+        sid = f"r{src[0]}{src[1]}_{v}"
+        self.add(sid, self.base_name(v), self.line(v), self.output_pass(em, ir.substitute(o.value, env)))
+        return self.guarded(sid, checks, guards)
 
     def materialize(self, src: tuple, v: int, need: dict[str, ir.Expr], u: int, d: dict,
-                    result: str | None = None) -> Ref:
+                    result: str | None = None, guards: list[str] | None = None) -> Ref:
         """A Pass that rebuilds the document: every live local of ``v``."""
+        checks: list[str] = []
         em = PathEmitter(self.types(), result=result,
-                         input_base="$" if u == self.entry and self.top else "$$.Execution.Input")
+                         input_base="$" if u == self.entry and self.top else "$$.Execution.Input", guards=checks)
         self.check_copies(need, u, d, v)
         params: dict[str, Any] = {}
         for x, e in need.items():
@@ -623,7 +812,7 @@ class JsonPathLowering:
         if base == "Set_":
             base = "Prepare_" + self.base_name(v)
         self.add(sid, base, line, {"Type": "Pass", "Parameters": params, "Next": Ref(f"n{v}")})
-        return Ref(sid)
+        return self.guarded(sid, checks, guards)
 
     def check_copies(self, need: dict[str, ir.Expr], u: int, d: dict, v: int) -> None:
         defined = self.edge_assigned(u, d) if u in self.assigned else set()
@@ -635,6 +824,8 @@ class JsonPathLowering:
     def state(self, n: int) -> None:
         o = op(self.g, n)
         P = self.pending.get(n, {})
+        if isinstance(o, (ir.TaskCall, ir.Return)) and self.split_lookups(n, o, P):
+            P = {}  # the Pass before the state has stored the pending values
         sid = f"n{n}"
         if isinstance(o, ir.TaskCall):
             self.task(n, o, P)
@@ -689,7 +880,15 @@ class JsonPathLowering:
                 raise NotExpressible("a dict as an error message")
             self.add(sid, self.base_name(n), self.line(n), st)
         elif isinstance(o, ir.Return):
-            st = self.output_pass(self.emitter(n), ir.substitute(o.value, P))
+            em = self.emitter(n)
+            em.guards = checks = []
+            st = self.output_pass(em, ir.substitute(o.value, P))
+            if checks:  # the output's Pass behind a Choice that checks the operands' types
+                rule = _not_all_str(checks)
+                self.add(sid, "Check_types", self.line(n), {"Type": "Choice", "Choices": [rule],
+                                                            "Default": Ref(sid + "_value")})
+                rule["Next"] = self.type_error()
+                sid += "_value"
             self.add(sid, self.base_name(n), self.line(n), st)
         elif isinstance(o, ir.Custom):
             if any(k in o.state for k in ("Arguments", "Output", "Assign", "Items")) or "{%" in json.dumps(o.state):
@@ -712,6 +911,75 @@ class JsonPathLowering:
             (_, v, k, d), = out_edges(self.g, n)
             self.add(sid, self.base_name(n), self.line(n), {"Type": "Pass", "Next": Ref(f"n{v}")})
 
+    # ------------------------------------------------------------------ two-step lookups
+    def split_lookups(self, n: int, o: ir.TaskCall | ir.Return, P: dict[str, ir.Expr]) -> bool:
+        """A field of a computed dict (``json.loads(s)["k"]``, ``d.get("k", default)``) is
+        two steps in JSONPath: a path cannot follow an intrinsic function. A Pass before the
+        state stores each such dict in a field (and every local live there); the state then
+        reads ``$.field.k``. Returns whether it made that Pass."""
+        temps: dict[str, ir.Expr] = {}
+        em = self.emitter(n)
+        if isinstance(o, ir.TaskCall):
+            args = {k: self.lookup_fields(a, em, temps) for k, a in o.args.items()}
+        else:
+            value = self.lookup_fields(o.value, em, temps)
+        if not temps:
+            return False
+        need, _ = self.needed(n, {x: e for x, e in P.items() if e != ir.Var(x)})
+        if isinstance(o, ir.Return):  # the output reads only these (and a value that may fail is still computed)
+            read = ir.free_vars(value)
+            need = {x: e for x, e in need.items() if x in read or e != ir.Var(x) and ir.may_fail(e)}
+        for x, e in need.items():
+            if e == ir.Var(x) and x not in self.assigned.get(n, set()) and not x.startswith(TEMP):
+                raise NotExpressible(f"carrying `{x}`, which may be unassigned here, in the state document")
+        params: dict[str, Any] = {}
+        for x, e in list(need.items()) + [(t, ir.substitute(c, P)) for t, c in temps.items()]:
+            set_field(params, x, em.val(e))
+        if isinstance(o, ir.TaskCall):
+            o.args = args
+        else:
+            o.value = value
+        # the state itself is made next, as "n<n>"; it is renamed behind this Pass afterwards
+        self.pre_pass[n] = {"Type": "Pass", "Parameters": params, "Next": Ref(f"n{n}_main")}
+        return True
+
+    def lookup_fields(self, e: ir.Expr, em: PathEmitter, temps: dict[str, ir.Expr]) -> ir.Expr:
+        """``e`` with each field of a computed dict read from a temporary field instead."""
+        kids = [self.lookup_fields(k, em, temps) for k in ir.children(e)]
+        e = _rebuild(e, kids) if kids else e
+        if isinstance(e, ir.Subscript) and isinstance(e.key, ir.Const) and isinstance(e.key.value, str) \
+                and isinstance(e.obj, ir.Builtin) and e.obj.name == "json_loads":
+            return ir.Subscript(self.temp_field(e.obj, "any", temps), e.key)
+        if isinstance(e, ir.Builtin) and e.name == "m_get" and len(e.args) in (2, 3) \
+                and isinstance(e.args[1], ir.Const) and isinstance(e.args[1].value, str) \
+                and all(isinstance(a, ir.Const) for a in e.args[2:]) and em.types.of(e.args[0]) == "dict" \
+                and em.path(e.args[0]) is not None:
+            # dict.get(k, default): the dict merged over {k: default}, then its field k
+            default = e.args[2].value if len(e.args) == 3 else None  # type: ignore[union-attr]
+            merged = ir.Builtin("pf_with_default", (ir.Const({e.args[1].value: default}), e.args[0]))
+            return ir.Subscript(self.temp_field(merged, "dict", temps), e.args[1])
+        return e
+
+    def temp_field(self, value: ir.Expr, t: str, temps: dict[str, ir.Expr]) -> ir.Var:
+        for name, v in temps.items():
+            if v == value:
+                return ir.Var(name)
+        name = self.fresh("v")
+        self.var_types[name] = t
+        temps[name] = value
+        return ir.Var(name)
+
+    def place_pre_pass(self, n: int) -> None:
+        """Put the Pass of ``split_lookups`` where the state was ("n<n>", so every way in
+        reaches it first) and the state right behind it."""
+        sid, main = f"n{n}", f"n{n}_main"
+        self.states[main] = self.states.pop(sid)
+        self.order[self.order.index(sid)] = main
+        self.wanted = [(main if s == sid else s, base, line) for s, base, line in self.wanted]
+        self.order.insert(self.order.index(main), sid)
+        self.states[sid] = self.pre_pass.pop(n)
+        self.wanted.append((sid, "Prepare_" + self.base_name(n), self.line(n)))
+
     def output_pass(self, em: PathEmitter, value: ir.Expr) -> dict[str, Any]:
         st: dict[str, Any] = {"Type": "Pass"}
         st.update(self.output_fields(em, value))
@@ -725,7 +993,7 @@ class JsonPathLowering:
             if v.value is None:
                 return {"Parameters": {"return": None}, "OutputPath": "$.return"}
             return {"Result": v.value}
-        if v.kind == "path":
+        if v.kind == "path" and not v.value.startswith("$$"):  # OutputPath selects from the document only
             return {"OutputPath": v.value}
         if v.kind == "tmpl":
             return {"Parameters": v.value}
@@ -737,8 +1005,8 @@ class JsonPathLowering:
         env = simul([(o.target, o.value)] + list(d.get("assigns", [])), P)
         em = self.emitter(n)
         vo = op(self.g, v)
-        if isinstance(vo, ir.Return) and self.g.in_degree(v) == 1:
-            self.folded.add(v)
+        if isinstance(vo, ir.Return) and self.return_reads_settled(vo, env):
+            # this Pass makes the output (the return state stays for the other ways in)
             st = self.output_pass(em, ir.substitute(vo.value, env))
             self.add(sid, self.base_name(n), self.line(n), st)
             return
@@ -834,16 +1102,25 @@ class JsonPathLowering:
         if n not in self.subs:
             raise NotExpressible(GUARD)
         field = self.results[n]
+        P = self.pending.get(n, {})
         st: dict[str, Any] = {"Type": "Parallel"}
+        if P:  # the branches' input: every outer local they read, the pending values computed
+            st["Parameters"] = self.branch_input(n, P)
         self.add(f"n{n}", self.base_name(n), self.line(n), st)
         st["Branches"] = [self.sub_machine(inner) for inner in self.subs[n]]
         from pyflow.backend.jsonata_states import retriers
 
         retry = retriers(o.retry)
         edges = [e for e in out_edges(self.g, n) if not e[2].startswith("c")]
-        if edges:
+        folded = self.parallel_return(n, edges, field, P) if edges else None
+        if folded is not None:
+            st.update(folded)
+            if retry:
+                st["Retry"] = retry
+            st["End"] = True
+        elif edges:
             (_, v, k, d), = edges
-            env = {x: e for x, e in simul(list(d.get("assigns", [])), {}).items() if e != ir.Var(x)}
+            env = {x: e for x, e in simul(list(d.get("assigns", [])), P).items() if e != ir.Var(x)}
             used = any(x.startswith(field + ".") for e in env.values() for x in ir.free_vars(e))
             if used:
                 # each branch returns a dict of the locals it exports; moto reads `$[0].x` as a
@@ -860,8 +1137,46 @@ class JsonPathLowering:
             if retry:
                 st["Retry"] = retry
             st["End"] = True
-        self.catches(n, st, {})
+        self.catches(n, st, P)
         self.order_tail(st)
+
+    def branch_input(self, n: int, P: dict[str, ir.Expr]) -> dict[str, Any]:
+        """A Parallel's ``Parameters`` when values are pending at it: the outer locals its
+        branches read, so that no Pass before it has to store them."""
+        em = self.emitter(n)
+        params: dict[str, Any] = {}
+        for x in sorted(self.sub_reads.get(n, set()), key=self.var_key):
+            e = P.get(x, ir.Var(x))
+            if e == ir.Var(x) and x not in self.assigned.get(n, set()):
+                raise NotExpressible(f"carrying `{x}`, which may be unassigned here, in the state document")
+            set_field(params, x, em.val(e))
+        return params
+
+    def parallel_return(self, n: int, edges: list, field: str, P: dict[str, ir.Expr]) -> dict[str, Any] | None:
+        """The fields that make a Parallel's own output the value returned right after it,
+        read from the branch outputs (``$[i]``) and the context object, if it can."""
+        (_, v, _, d), = edges
+        vo = op(self.g, v)
+        env = {x: e for x, e in simul(list(d.get("assigns", [])), P).items() if e != ir.Var(x)}
+        read = self.sub_reads.get(n, set())  # computed by the Parameters already
+        if not isinstance(vo, ir.Return) or not self.return_reads_settled(
+                vo, {x: e for x, e in env.items() if not (x in read and P.get(x) == e)}):
+            return None
+        # a branch that outputs its one export bare is `$[i]`; one that outputs a dict is not
+        # read (moto reads `$[i].x` in a ResultSelector as a one-element list)
+        aliases = {f"{field}.b{i}": f"$[{i}]" for i, inner in enumerate(self.subs[n]) if inner.bare is not None}
+        value = ir.substitute(vo.value, env)
+        if any(isinstance(x, ir.Var) and x.name not in aliases for x in ir.walk(value)):
+            return None  # a local of the document, or a branch's dict of exports
+        try:
+            v_ = PathEmitter(self.types("list"), result="$", doc=False, aliases=aliases).val(value)
+        except NotExpressible:
+            return None
+        if v_.kind in ("tmpl", "const") and isinstance(v_.value, dict) and v_.value:
+            return {"ResultSelector": v_.value}
+        out: dict[str, Any] = {}
+        set_field(out, "return", v_)
+        return {"ResultSelector": out, "OutputPath": "$.return"}
 
     def result_tail(self, n: int, st: dict[str, Any], P: dict[str, ir.Expr], target: str | None,
                     result: ir.Expr, rtype: str, retry: list[Any]) -> None:
@@ -884,11 +1199,16 @@ class JsonPathLowering:
         selector_em = PathEmitter(self.types(rtype), result="$", doc=False)
         vo = op(self.g, v)
         tail: dict[str, Any] = {}
-        if isinstance(vo, ir.Return) and self.g.in_degree(v) == 1:
+        # pending values this state's own expressions computed already (a failure happened there)
+        done = {x: e for x, e in P.items() if any(x in ir.free_vars(a) for a in op_exprs(op(self.g, n)))}
+        unsettled = {x: e for x, e in env.items() if done.get(x) != e}
+        if isinstance(vo, ir.Return) and self.return_reads_settled(vo, unsettled):
+            # the state's own output is the returned value (for this way into the return)
             value = ir.substitute(vo.value, env)
             fields = self.fold_return(value, selector_em, em)
+            if fields is None:
+                fields = self.result_completes(n, vo, env)
             if fields is not None:
-                self.folded.add(v)
                 tail.update(fields)
                 tail["End"] = True
         if not tail:
@@ -896,13 +1216,16 @@ class JsonPathLowering:
             uses_result = any(isinstance(x, ir.TaskResult) for e in changed.values() for x in ir.walk(e))
             if not changed:
                 tail = {"ResultPath": None, "Next": Ref(f"n{v}")}
-            elif len(changed) == 1 and isinstance(next(iter(changed.values())), ir.TaskResult):
+            elif len(changed) == 1 and isinstance(next(iter(changed.values())), ir.TaskResult) and not (
+                    self.returns_document_next(v) and self.selectable(need, selector_em)):
                 tail = {"ResultPath": f"$.{next(iter(changed))}", "Next": Ref(f"n{v}")}
             elif self.selectable(need, selector_em):
                 sel: dict[str, Any] = {}
                 for x, e in need.items():
                     set_field(sel, x, selector_em.val(e))
                 tail = {"ResultSelector": sel, "Next": Ref(f"n{v}")}
+                if self.g.in_degree(v) == 1:
+                    self.exact[v] = list(need)  # v's document is exactly these fields
             else:
                 keep_old = any(target in ir.free_vars(e) for e in changed.values()) if target else True
                 field = target if target and not keep_old else self.fresh("result")
@@ -921,6 +1244,42 @@ class JsonPathLowering:
         st.update(tail)
         self.catches(n, st, P)
         self.order_tail(st)
+
+    def returns_document_next(self, v: int) -> bool:
+        """Is ``v`` a Task (entered from one place) whose next state returns a dict? Its
+        result can then complete the document into the returned value (``result_completes``)
+        if the document holds exactly the other fields: worth a ResultSelector before it."""
+        if self.g.in_degree(v) != 1 or not isinstance(op(self.g, v), ir.TaskCall):
+            return False
+        nexts = [w for _, w, k, _ in out_edges(self.g, v) if not k.startswith("c")]
+        return len(nexts) == 1 and isinstance(op(self.g, nexts[0]), ir.Return) \
+            and isinstance(op(self.g, nexts[0]).value, ir.DictExpr)
+
+    def result_completes(self, n: int, vo: ir.Return, env: dict[str, ir.Expr]) -> dict[str, Any] | None:
+        """``return {"a": a, "r": r}`` after the task whose result is ``r``, when the document
+        is exactly ``{"a": ...}``: ``ResultPath: "$.r"`` makes the output (JSON objects are
+        unordered: the key order may differ from Python's)."""
+        keys = self.exact.get(n)
+        value = vo.value
+        if keys is None or not isinstance(value, ir.DictExpr):
+            return None
+        result_key = None
+        seen = []
+        for k, e in value.entries:
+            if not (isinstance(k, ir.Const) and isinstance(k.value, str) and isinstance(e, ir.Var)
+                    and IDENT.match(k.value)):
+                return None
+            got = env.get(e.name, e)
+            if isinstance(got, ir.TaskResult) and result_key is None:
+                result_key = k.value
+            elif got != ir.Var(k.value):  # another field must be the document's own, same name
+                return None
+            seen.append(k.value)
+        if result_key is None or sorted(seen) != sorted(set(keys) | {result_key}) or len(seen) != len(set(seen)):
+            return None
+        if any(ir.may_fail(e) for x, e in env.items() if not isinstance(e, ir.TaskResult) and e != ir.Var(x)):
+            return None
+        return {"ResultPath": f"$.{result_key}"}
 
     @staticmethod
     def order_tail(st: dict[str, Any]) -> None:
@@ -951,7 +1310,7 @@ class JsonPathLowering:
         if not need:
             return False
         for e in need.values():
-            if any(isinstance(x, (ir.Var, ir.Input, ir.Context)) for x in ir.walk(e)):
+            if not _selector_readable(e):
                 return False
             try:
                 em.val(e)
@@ -963,13 +1322,13 @@ class JsonPathLowering:
         """A Task's fields that make its output the returned value, if one state can."""
         if isinstance(value, ir.TaskResult):
             return {}
-        if not any(isinstance(x, (ir.Var, ir.Input, ir.Context)) for x in ir.walk(value)):
+        if _selector_readable(value):
             try:
                 v = sel.val(value)
             except NotExpressible:
                 v = None
             if v is not None:
-                if v.kind == "path":
+                if v.kind == "path" and not v.value.startswith("$$"):
                     return {"OutputPath": v.value}
                 if v.kind == "tmpl":
                     return {"ResultSelector": v.value}
@@ -989,13 +1348,51 @@ class JsonPathLowering:
         st: dict[str, Any] = {"Type": "Choice", "Choices": []}
         self.add(sid, self.base_name(n), self.line(n), st)
         edges = {k: (v, d) for _, v, k, d in out_edges(self.g, n)}
-        for i, rule in enumerate(self.rules[n]):
+        P = self.pending.get(n, {})
+        rules = self.pending_rules(n, o, P) if P else self.rules[n]
+        assert rules is not None  # accepts_pending checked it
+        for i, rule in enumerate(rules):
             v, d = edges[f"r{i}"]
-            target = self.edge_to(("r", f"{n}_{i}"), v, simul(list(d.get("assigns", [])), {}), n, d)
+            checks: list[str] = []
+            target = self.edge_to(("r", f"{n}_{i}"), v, self.exit_env(n, v, d, P, rules), n, d, checks)
+            if checks:  # the way out fails with TypeError first when an operand is not a str
+                st["Choices"].append({"And": [as_rule(rule), _not_all_str(checks)], "Next": self.type_error()})
             st["Choices"].append({**as_rule(rule), "Next": target})
         if "default" in edges:
             v, d = edges["default"]
-            st["Default"] = self.edge_to(("d", n), v, simul(list(d.get("assigns", [])), {}), n, d)
+            checks = []
+            st["Default"] = self.edge_to(("d", n), v, self.exit_env(n, v, d, P, rules), n, d, checks)
+            if checks:
+                st["Choices"].append({**_not_all_str(checks), "Next": self.type_error()})
+
+
+def _not_all_str(paths: list[str]) -> dict[str, Any]:
+    """A rule true when some field of ``paths`` is not a str."""
+    rules = [{"Not": {"Variable": p, "IsString": True}} for p in paths]
+    return rules[0] if len(rules) == 1 else {"Or": rules}
+
+
+def _selector_readable(e: ir.Expr) -> bool:
+    """Can a ResultSelector compute ``e``? It sees the state's result (``$``) and the
+    context object (``$$``, so the execution input), not the state's input."""
+    return not any(isinstance(x, ir.Var) or isinstance(x, ir.Input) and not x.required for x in ir.walk(e))
+
+
+def _first_compared(rule: Any) -> str | None:
+    """The path the Choice compares first whatever the input: the Variable of the first
+    comparison (``StringEquals``...; not ``Is...``, which accepts a missing field)."""
+    while isinstance(rule, dict):
+        if "And" in rule or "Or" in rule:
+            rule = (rule.get("And") or rule.get("Or"))[0]
+            continue
+        if "Not" in rule:
+            rule = rule["Not"]
+            continue
+        ops = [k for k in rule if k not in ("Variable", "Next")]
+        if len(ops) == 1 and not ops[0].startswith("Is"):
+            return rule.get("Variable")
+        return None
+    return None
 
 
 class JTypes(Types):

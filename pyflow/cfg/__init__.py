@@ -7,6 +7,7 @@ the assignments folded onto that edge, in source order.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import networkx as nx
 
@@ -100,6 +101,22 @@ def map_exprs(g: nx.MultiDiGraph, fn, deep: bool = True) -> None:
     for _, _, d in g.edges(data=True):
         if d.get("assigns"):
             d["assigns"] = [(x, fn(e)) for x, e in d["assigns"]]
+
+
+def assign_spans(g: nx.MultiDiGraph) -> list[tuple[str, ir.Expr, Any]]:
+    """(target, value, span) of every ``Assign`` operation, nested machines included.
+
+    Taken before the passes fold assignments onto edges (where they keep no span), so
+    that a backend that cannot translate a folded value can still point at the
+    statement that wrote it."""
+    out: list[tuple[str, ir.Expr, Any]] = []
+    for n in g.nodes:
+        o = op(g, n)
+        if isinstance(o, ir.Assign) and o.span is not None:
+            out.append((o.target, o.value, o.span))
+        for sub in (o.branches if isinstance(o, ir.Parallel) else [o.body] if isinstance(o, ir.MapState) else []):
+            out.extend(assign_spans(sub.graph))
+    return out
 
 
 def op_exprs(o: ir.Op) -> list[ir.Expr]:

@@ -1,9 +1,10 @@
 """Workflows that exercise the JSONPath target: every typed Choice operator, guarded
 rules for unknown types, truthiness, str building, int sums, loops over lists, waits."""
+import json
 from fnmatch import fnmatch
 
 import pyflow as pf
-from pyflow import task, workflow
+from pyflow import fragment, task, workflow
 
 
 class Rejected(Exception):
@@ -234,3 +235,91 @@ def activity_flow(job: dict) -> dict:
 @workflow
 def callback_flow(n: int) -> int:
     return notify_with_token(pf.task_token(), n)
+
+
+# ------------------------------------------------------------------ folding into neighbours
+@fragment
+def pick(kind: str, n: int) -> dict:
+    """The seed's MyJob shape: a Choice on a parameter, a task per branch, then join."""
+    tag = "fixed"
+    if kind == "a":
+        out = triple(n)
+    elif kind == "b":
+        out = shift(n, 2)
+    else:
+        out = "none for " + tag
+    return out
+
+
+@workflow
+def shared_return(kind: str, n: int) -> dict:
+    """One `return` reached from two tasks and a Choice default: each task's ResultSelector
+    makes the output (reading `kind` from the context object), the default gets its own Pass."""
+    if kind == "a":
+        out = triple(n)
+    elif kind == "b":
+        out = shift(n, 2)
+    else:
+        out = "none"
+    return {"kind": kind, "out": out}
+
+
+@workflow
+def fragments_in_parallel(kind: str, n: int) -> list:
+    """Fragments bound to a constant and an input: no Pass binds them; each branch outputs
+    its one value bare and the return is the Parallel's own ResultSelector."""
+    with pf.parallel():
+        with pf.branch():
+            first = pick(kind, n)
+        with pf.branch():
+            second = pick("a", n)
+        with pf.branch():
+            third = triple(n)
+            fourth = shift(n, 1)
+    return [first, second, third + fourth]
+
+
+@workflow
+def dead_lookup(data: dict, n: int) -> int:
+    """A value never read that may fail must still fail the run (Python computed it)."""
+    unused = data["missing"]
+    result = triple(n)
+    return result
+
+
+@workflow
+def concat_unknown(value: object, n: int) -> str:
+    """`str + value of unknown type`: exact when the value is a str, TypeError otherwise."""
+    got = anything(value)
+    if n > 0:
+        got = anything(got)
+    return "got: " + got
+
+
+@workflow
+def lookups(doc: str, data: dict) -> dict:
+    """Fields of computed dicts: `json.loads(s)["k"]` and `d.get(k, default)` are stored by
+    a Pass first, then read as paths."""
+    got = anything(data.get("y", 0))
+    return {"k": json.loads(doc)["k"], "x": data.get("x"), "got": got}
+
+
+@workflow
+def completes(n: int) -> dict:
+    """The second task's result completes the document into the returned dict: the first
+    task keeps only its result (ResultSelector), the second adds its own (ResultPath)."""
+    first = triple(n)
+    second = shift(first, 1)
+    return {"first": first, "second": second}
+
+
+@workflow
+def concat_in_try(value: object) -> str:
+    """The TypeError of `str + not a str` inside `try`: the check runs in the try body's
+    Parallel, whose Catch takes the error to the handler, as Python's except does."""
+    got = anything(value)
+    try:
+        text = "got: " + got
+    except TypeError:
+        text = "not a str"
+    return text

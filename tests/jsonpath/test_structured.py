@@ -154,11 +154,17 @@ def test_catch_order_result_path_and_retry() -> None:
 
 
 def test_parallel_merges_branch_results_by_name() -> None:
+    """A branch that exports one variable outputs it bare; the return right after the
+    Parallel is its ResultSelector (no Pass), reading the branch outputs as ``$[i]``; a
+    constant assigned before it is the branches' input (``Parameters``)."""
     d = _compile(concurrency.parallel_sum).definition
+    assert list(d["States"]) == ["Parallel"]  # `base = 100` is the branches' input: no Pass stores it
     par = d["States"]["Parallel"]
-    assert par["ResultSelector"] == {"b0.$": "$[0]", "b1.$": "$[1]"}
+    assert par["Parameters"] == {"base": 100}
+    assert par["ResultSelector"] == {"x.$": "$[0]", "y.$": "$[1]", "total.$": "States.MathAdd($[0], $[1])"}
+    assert par["End"] is True
     ends = [s for b in par["Branches"] for s in b["States"].values() if s.get("End")]
-    assert [e["ResultSelector"] for e in ends] == [{"x.$": "$"}, {"y.$": "$"}]
+    assert all("ResultSelector" not in e and "ResultPath" not in e for e in ends)
 
 
 def test_map_passes_outer_locals_through_item_selector() -> None:
