@@ -425,7 +425,10 @@ class JsonataLowering:
         mode = "DISTRIBUTED" if opts.get("mode") == "distributed" else "INLINE"
         reader = opts.get("item_reader")
         if reader is None:
-            st["Items"] = template(sub(o.items), em)
+            items = sub(o.items)
+            if em.types.of(items) != "list":
+                items = ir.Builtin("list", (items,))  # Python iterates a str's characters, a dict's keys
+            st["Items"] = template(items, em)
         else:
             st["ItemReader"] = item_reader(reader)
         if opts.get("batch_size"):
