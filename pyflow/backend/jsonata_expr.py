@@ -90,6 +90,15 @@ def field_path(base: str, key: str) -> str:
         else f"{base}.`{key}`"
 
 
+class Rejected(Exception):
+    """An expression the JSONata target cannot give Python's meaning for these operand
+    types: a compile error (PF101) at ``expr``'s source position where the frontend kept it."""
+
+    def __init__(self, what: str, expr: ir.Expr, help: str) -> None:
+        super().__init__(what)
+        self.what, self.expr, self.help = what, expr, help
+
+
 @dataclass
 class Emitter:
     """Emits JSONata for one state: ``result`` and ``input`` name what ``TaskResult``
@@ -443,8 +452,11 @@ class Emitter:
                 f"{v} != \"\" : $type({v}) = \"array\" ? $count({v}) > 0 : $type({v}) = \"object\" ? "
                 f"$count($keys({v})) > 0 : false)")
 
-    def to_str(self, e: ir.Expr) -> str:
+    def to_str(self, e: ir.Expr, call: ir.Expr | None = None) -> str:
         t = self.types.of(e)
+        if t in ("list", "dict") and call is not None:
+            raise Rejected(f"str() of a {t} (Python's repr: quotes, True/None, float digits) has no faithful "
+                           "JSONata translation", call, "use json.dumps(value) for a JSON text, or format it in a @task")
         x = self.ex(e)
         if t == "str":
             return x
@@ -501,7 +513,7 @@ class Emitter:
                 f"$type({c}) = \"string\" ? $substring({c}, {k}, 1) : {c}[{k}])")
 
     def b_str(self, x: ir.Expr) -> str:
-        return self.to_str(x)
+        return self.to_str(x, ir.Builtin("str", (x,)))
 
     def b_len(self, x: ir.Expr) -> str:
         t = self.types.of(x)

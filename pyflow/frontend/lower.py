@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import libcst as cst
@@ -116,6 +117,7 @@ class LoweredFunction:
     var_types: dict[str, str]
     source_map: dict[str, dict[str, Any]] = field(default_factory=dict)  # filled by the backend
     services: set[str] = field(default_factory=set)  # names of the boto3 service calls' TaskCalls
+    expr_spans: dict[ir.Expr, Callable[[], Span]] = field(default_factory=dict)  # see FunctionLowerer.expr_spans
 
 
 ANNOTATION_TYPES = {
@@ -155,6 +157,9 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
         self.locals: set[str] = set()
         self.params: list[tuple[str, ir.Expr | None]] = []
         self.declared_types: dict[str, str] = {}
+        # where some expressions came from, for a backend that rejects one (by value: a
+        # substituted copy of the expression finds its span too)
+        self.expr_spans: dict[ir.Expr, Callable[[], Span]] = {}
         self.temp_counter = 0
         self.pending: list[ir.Op] = []
         self.in_condition = 0
@@ -265,7 +270,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
             self.connect(frontier, ret)
         self.attach_catches()
         return LoweredFunction(self.graph, entry, self.params, self.tasks, self.declared_types,
-                               services=set(self.services))
+                               services=set(self.services), expr_spans=self.expr_spans)
 
     @staticmethod
     def _body(body: cst.BaseSuite) -> list[cst.BaseStatement]:
@@ -1109,7 +1114,9 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
                     self.error("PF101", "format specs and conversions in f-strings are not supported", part,
                                help="format the value in a @task, or use str()")
                     raise Unsupported
-                parts.append(ir.Builtin("str", (self._expr(part.expression),)))
+                value = ir.Builtin("str", (self._expr(part.expression),))
+                self.note_span(value, part.expression)
+                parts.append(value)
         return ir.FString(tuple(parts))
 
     def call(self, node: cst.Call) -> ir.Expr:
@@ -1241,7 +1248,16 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
         if name in ("b64encode", "b64decode"):
             self.error("PF111", "use pf.base64_encode/decode on str values; base64 works on bytes", node)
             raise Unsupported
-        return ir.Builtin(name, tuple(self._expr(a.value) for a in node.args))
+        value = ir.Builtin(name, tuple(self._expr(a.value) for a in node.args))
+        if name == "str":
+            self.note_span(value, node)
+        return value
+
+    def note_span(self, value: ir.Expr, node: cst.CSTNode) -> None:
+        try:
+            self.expr_spans.setdefault(value, lambda: self.exact_span(node))  # computed only if reported
+        except TypeError:  # a constant list or dict inside: not hashable, no span kept
+            pass
 
     def method(self, func: cst.Attribute, node: cst.Call) -> ir.Expr:
         meth = func.attr.value

@@ -124,6 +124,16 @@ CASES: list[tuple[str, str, str, str, int]] = [
         def wf(order: dict):
             return submit_job(order, priority=9007199254740993)
     '''), "9007199254740993", 0),
+    ("str-of-list", "PF101", body('''
+        @workflow
+        def wf(items: list):
+            return "items: " + str(items)
+    '''), "str(items)", 0),
+    ("fstring-of-dict", "PF101", body('''
+        @workflow
+        def wf(cart: dict, n: int):
+            return f"total {cart} for {n}"
+    '''), "cart", 1),
     # PF102 operators
     ("matmul", "PF102", body('''
         @workflow
