@@ -139,6 +139,149 @@ def annotation_type(node: cst.Annotation | None) -> str:
     return "any"
 
 
+CONSTANT_NAMES = frozenset({"True", "False", "None"})
+
+
+def _links(node: cst.BaseExpression | None, kind: str = "same") -> list[tuple[str, str]]:
+    """How the value of ``node`` relates to variables, as Python shares objects:
+    ("same", d) it may be ``d``'s object; ("holds", d) it holds ``d``'s object (``[d]``);
+    ("inside", d) it is inside ``d`` (``d["k"]``, ``d.get(k)``); ("copy", d) a new object
+    with ``d``'s items (``{**d}``, ``list(d)``, ``d + e``). Other calls make new values."""
+    if node is None:
+        return []
+    if isinstance(node, cst.Name):
+        return [] if node.value in CONSTANT_NAMES else [(kind, node.value)]
+    if isinstance(node, cst.Subscript):
+        return _links(node.value, "inside" if kind == "same" else kind)
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+        out = []
+        for e in node.elements:
+            spread = isinstance(e, (cst.StarredDictElement, cst.StarredElement))
+            out += _links(e.value, "copy" if spread else "holds")
+        return out
+    if isinstance(node, cst.BooleanOperation):
+        return _links(node.left, kind) + _links(node.right, kind)
+    if isinstance(node, cst.IfExp):
+        return _links(node.body, kind) + _links(node.orelse, kind)
+    if isinstance(node, cst.BinaryOperation):
+        return _links(node.left, "copy") + _links(node.right, "copy")
+    if isinstance(node, cst.Call):
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get":
+            return _links(node.func.value, "inside")
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("values", "items"):
+            return _links(node.func.value, "copy")
+        if isinstance(node.func, cst.Name) and node.func.value in ("list", "dict", "min", "max"):
+            return [x for a in node.args for x in _links(a.value, "copy")]
+    return []
+
+
+def shared_item_assignments(body: cst.BaseSuite) -> dict[int, tuple[str, str]]:
+    """``x[k] = v`` statements whose ``x`` may be an object another variable also reaches
+    (``e = d; e["k"] = 1; return d``): Python changes it for both, compiled values are
+    copies. Maps ``id`` of the subscript target to (x, a name that sees the change and is
+    read besides the statements that relate it to x)."""
+    # edges[a] = [(kind, b)]: what a's value is to b's; both directions are kept
+    edges: dict[str, list[tuple[str, str]]] = {}
+    relating: set[int] = set()  # ids of expressions that only relate names (``e = d`` reads d there)
+    targets: list[tuple[cst.Subscript, str]] = []
+    reads: dict[str, int] = {}
+    stores: dict[str, int] = {}  # plain-name stores: visit_Name counts them like reads
+    reverse = {"same": "same", "holds": "inside", "inside": "holds", "copy": "copy"}
+
+    def store(target: cst.BaseExpression) -> None:
+        for n in _store_names(target):
+            stores[n] = stores.get(n, 0) + 1
+
+    def link(a: str, links: list[tuple[str, str]]) -> None:
+        for kind, b in links:
+            if b != a:
+                edges.setdefault(a, []).append((kind, b))
+                edges.setdefault(b, []).append((reverse[kind], a))
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:  # noqa: N802
+            for t in node.targets:
+                store(t.target)
+                if isinstance(t.target, cst.Name):
+                    link(t.target.value, _links(node.value))
+                    relating.add(id(node.value))
+                elif isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
+                    targets.append((t.target, t.target.value.value))
+                    link(t.target.value.value, [("holds", b) for _, b in _links(node.value)])
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:  # noqa: N802
+            store(node.target)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:  # noqa: N802
+            store(node.target)
+            if isinstance(node.target, cst.Name) and node.value is not None:
+                link(node.target.value, _links(node.value))
+                relating.add(id(node.value))
+
+        def visit_For(self, node: cst.For) -> None:  # noqa: N802
+            store(node.target)
+            relating.add(id(node.iter))
+            for t in _store_names(node.target):
+                link(t, [("inside", b) for _, b in _links(node.iter)])
+
+        def visit_Name(self, node: cst.Name) -> None:  # noqa: N802
+            reads[node.value] = reads.get(node.value, 0) + 1
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:  # noqa: N802
+            return False
+
+    body.visit(Visitor())
+    if not targets or not edges:
+        return {}
+    mentions: dict[str, int] = {}
+
+    class Mentions(cst.CSTVisitor):
+        depth = 0
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if id(node) in relating:
+                self.depth += 1
+            if self.depth and isinstance(node, cst.Name):
+                mentions[node.value] = mentions.get(node.value, 0) + 1
+            return True
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            if id(original_node) in relating:
+                self.depth -= 1
+
+    body.visit(Mentions())
+    out: dict[int, tuple[str, str]] = {}
+    for target, name in targets:
+        # who sees a change to name's object: names that are it ("top"), or hold it ("in")
+        seen = {(name, "top")}
+        stack = [(name, "top")]
+        while stack:
+            at, state = stack.pop()
+            for kind, other in edges.get(at, ()):
+                # ``other`` relative to ``at``: reverse of at's edge kind
+                rel = reverse[kind]
+                if state == "top":
+                    nxt = {"same": "top", "holds": "in", "copy": None, "inside": None}[rel]
+                else:
+                    nxt = "in"  # anything related to a holder may be (or hold) the object too
+                if nxt is not None and (other, nxt) not in seen:
+                    seen.add((other, nxt))
+                    stack.append((other, nxt))
+        for other in sorted({n for n, _ in seen} - {name}):
+            if reads.get(other, 0) - mentions.get(other, 0) - stores.get(other, 0) > 0:
+                out[id(target)] = (name, other)
+                break
+    return out
+
+
+def _store_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _store_names(e.value)]
+    return []
+
+
 class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
     Unsupported = Unsupported
 
@@ -234,6 +377,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
     def _lower_once(self) -> LoweredFunction:
         node = self.fn.node
         self._collect_locals(node.body)
+        self.shared_items = shared_item_assignments(node.body)
         entry = self.new(ir.Entry(span=self.span(node)))
         frontier: Frontier = [(entry, "next")]
         if node.asynchronous is not None:
@@ -584,6 +728,13 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
                 frontier = self.emit(frontier, ir.Assign(name, expr, span=self.span(stmt)))
             elif isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and len(t.slice) == 1 \
                     and isinstance(t.slice[0].slice, cst.Index):
+                shared = getattr(self, "shared_items", {}).get(id(t))
+                if shared is not None:
+                    self.error("PF113", f"`{shared[0]}[...] = ...` changes an object `{shared[1]}` may also refer to; "
+                               "Python changes it for both, the compiled workflow copies values", t,
+                               help=f"copy first (`{shared[0]} = {{**{shared[0]}}}` for a dict, "
+                                    f"`{shared[0]} = {shared[0]} + []` for a list) and change the copy, or build "
+                                    f"the new value in one expression: `{shared[0]} = {{**{shared[0]}, \"k\": v}}`")
                 base = self.check_target(t.value)
                 key = self.expr(t.slice[0].slice.value)
                 frontier = self.flush(frontier)

@@ -488,6 +488,20 @@ CASES: list[tuple[str, str, str, str, int]] = [
             return submit_job(order)
     '''), "300", 0),
     # PF113 assignment targets
+    ("shared-item", "PF113", body('''
+        @workflow
+        def wf(order: dict):
+            draft = order
+            draft["status"] = "seen"
+            return order
+    '''), 'draft["status"]', 0),
+    ("shared-loop-item", "PF113", body('''
+        @workflow
+        def wf(lines: list):
+            for line in lines:
+                line["done"] = True
+            return lines
+    '''), 'line["done"]', 0),
     ("reserved", "PF113", body('''
         @workflow
         def wf(order: dict):
