@@ -42,6 +42,9 @@ STRING_METHODS = {
     "keys": (0, 0), "values": (0, 0), "items": (0, 0),
 }
 PY_BUILTINS = {"len", "str", "int", "float", "bool", "isinstance", "abs", "min", "max", "list", "sorted", "sum", "round"}
+# modules whose attributes are never tasks: not looked for among the workflow's source files
+NOT_TASK_MODULES = frozenset({"pyflow", "json", "time", "base64", "random", "math", "fnmatch", "boto3", "typing",
+                              "datetime", "os", "sys", "re", "collections", "dataclasses"})
 QUALIFIED_BUILTINS = {
     "json.dumps": "json_dumps", "json.loads": "json_loads", "fnmatch.fnmatch": "fnmatch",
     "fnmatch.fnmatchcase": "fnmatch", "random.randint": "randint", "math.floor": "floor", "math.ceil": "ceil",
@@ -937,7 +940,36 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
         return None
 
     # ------------------------------------------------------------ tasks
+    def module_function(self, func: cst.Attribute) -> FunctionInfo | None:
+        """``helper_tasks.inc`` after ``import helper_tasks`` (or ``import helper_tasks as ht``):
+        the function the imported module defines or re-exports, if that module is a source file."""
+        root = _root_name(func)
+        if root is None or root in self.locals or root not in self.mod.imports \
+                or self.mod.imports[root].split(".")[0] in NOT_TASK_MODULES:
+            return None
+        if not isinstance(func.value, (cst.Name, cst.Attribute)):
+            return None
+        qualified = next(iter(self.mod.qualified(func)), None)
+        if qualified is None:
+            return None
+        reported = len(self.reporter.items)
+        resolved = self.loader.resolve_import(self.mod, qualified, _LazySpan(self.mod, func))
+        if len(self.reporter.items) != reported:
+            raise Unsupported  # the imported module is unreadable or cyclic: already reported
+        if resolved is None:
+            return None
+        module, name = resolved
+        info = self.loader.resolve_function(module, name, _LazySpan(self.mod, func))
+        if len(self.reporter.items) != reported:
+            raise Unsupported
+        return info
+
     def task_for(self, func: cst.BaseExpression) -> TaskSignature | None:
+        if isinstance(func, cst.Attribute):
+            info = self.module_function(func)
+            if info is None or info.kind not in ("task", "workflow"):
+                return None
+            return self.workflow_signature(info) if info.kind == "workflow" else self.task_signature(info)
         if not isinstance(func, cst.Name) or func.value in self.locals:
             return None
         name = func.value
@@ -957,6 +989,9 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
                            help="a fragment holds several states; it cannot run in the middle of an expression")
                 raise Unsupported
             return None
+        return self.task_signature(info)
+
+    def task_signature(self, info: FunctionInfo) -> TaskSignature:
         sub = str(info.options.get("name") or info.name)
         if sub in self.tasks:
             return self.tasks[sub]
@@ -974,6 +1009,9 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
         return sig
 
     def fragment_for(self, func: cst.BaseExpression) -> FunctionInfo | None:
+        if isinstance(func, cst.Attribute):
+            info = self.module_function(func)
+            return info if info is not None and info.kind == "fragment" else None
         if not isinstance(func, cst.Name) or func.value in self.locals:
             return None
         info = self.mod.functions.get(func.value)

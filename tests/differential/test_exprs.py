@@ -35,6 +35,7 @@ CASES = {
     exprs.map_over_untyped: [{"d": {"q": 1, "p": 2}}, {"d": "ab"}, {"d": ["x"]}, {"d": 3}],
     exprs.set_list_item: [{"xs": [1, 2, 3], "i": 1}, {"xs": [1], "i": 0}, {"xs": [1, 2], "i": -2},
                           {"xs": [1, 2], "i": 2}, {"xs": [1, 2], "i": -3}, {"xs": [], "i": 0}],
+    exprs.module_tasks: [{"x": 1}],
     exprs.set_untyped_item: [{"xs": [1, 2], "i": True}, {"xs": {"a": 1}, "i": "b"}, {"xs": "ab", "i": 0},
                              {"xs": [1], "i": 0.5}],
 }

@@ -2,6 +2,9 @@
 list ordering, dict iteration, item assignment on a list (pyflow.backend.jsonata_expr)."""
 from pyflow import task, workflow
 
+from . import helpers
+from . import helpers as h
+
 
 @task
 def upper(s: str) -> str:
@@ -103,3 +106,10 @@ def set_list_item(xs: list, i: int) -> list:
 def set_untyped_item(xs, i):
     xs[i] = 9
     return xs
+
+
+@workflow
+def module_tasks(x: int) -> list:
+    y = helpers.add_one(x)
+    h.add_one(y)
+    return [y, h.add_one(y) * 2]
