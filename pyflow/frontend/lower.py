@@ -1339,6 +1339,10 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
             op.target = self.temp(op.task + "_")
             self.pending.append(op)
             return ir.Var(op.target)
+        if isinstance(func, cst.Attribute) and func.attr.value in ("encode", "decode") \
+                and isinstance(func.value, cst.Call) and any(
+                    q in ("base64.b64encode", "base64.b64decode") for q in self.mod.qualified(func.value.func)):
+            self._expr(func.value)  # `base64.b64encode(s.encode()).decode()`: say why base64 is refused (PF111)
         shown = cst.Module([]).code_for_node(func)
         self.error("PF104", f"`{shown}` is not a task; a workflow can only call @task, @fragment and @workflow "
                    "functions and pyflow builtins", node, help="move this call into a @task function")
@@ -1435,7 +1439,9 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
             self.error("PF111", f"{name}() takes {arity[0]} argument{'s' if arity[0] != 1 else ''} here", node)
             raise Unsupported
         if name in ("b64encode", "b64decode"):
-            self.error("PF111", "use pf.base64_encode/decode on str values; base64 works on bytes", node)
+            self.error("PF111", f"base64.{name}() works on bytes, which workflow values are not; "
+                       "JSONata's $base64encode/$base64decode read text as Latin-1, not UTF-8", node,
+                       help="encode or decode in a @task: `return base64.b64encode(s.encode()).decode()`")
             raise Unsupported
         value = ir.Builtin(name, tuple(self._expr(a.value) for a in node.args))
         if name == "str":

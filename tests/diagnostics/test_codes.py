@@ -370,6 +370,11 @@ CASES: list[tuple[str, str, str, str, int]] = [
             return {"job": checked(order)}
     '''), "checked", 1),
     # PF111 builtin arguments
+    ("base64", "PF111", "import base64\n" + body('''
+        @workflow
+        def wf(token: str):
+            return base64.b64encode(token.encode()).decode()
+    '''), "base64.b64encode(token.encode())", 0),
     ("wait-kw", "PF111", body('''
         @workflow
         def wf(order: dict):
