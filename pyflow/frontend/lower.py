@@ -149,33 +149,50 @@ def _links(node: cst.BaseExpression | None, kind: str = "same") -> list[tuple[st
     """How the value of ``node`` relates to variables, as Python shares objects:
     ("same", d) it may be ``d``'s object; ("holds", d) it holds ``d``'s object (``[d]``);
     ("inside", d) it is inside ``d`` (``d["k"]``, ``d.get(k)``); ("copy", d) a new object
-    with ``d``'s items (``{**d}``, ``list(d)``, ``d + e``). Other calls make new values."""
-    if node is None:
-        return []
-    if isinstance(node, cst.Name):
-        return [] if node.value in CONSTANT_NAMES else [(kind, node.value)]
-    if isinstance(node, cst.Subscript):
-        return _links(node.value, "inside" if kind == "same" else kind)
-    if isinstance(node, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
-        out = []
-        for e in node.elements:
-            spread = isinstance(e, (cst.StarredDictElement, cst.StarredElement))
-            out += _links(e.value, "copy" if spread else "holds")
-        return out
-    if isinstance(node, cst.BooleanOperation):
-        return _links(node.left, kind) + _links(node.right, kind)
-    if isinstance(node, cst.IfExp):
-        return _links(node.body, kind) + _links(node.orelse, kind)
-    if isinstance(node, cst.BinaryOperation):
-        return _links(node.left, "copy") + _links(node.right, "copy")
-    if isinstance(node, cst.Call):
-        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get":
-            return _links(node.func.value, "inside")
-        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("values", "items"):
-            return _links(node.func.value, "copy")
-        if isinstance(node.func, cst.Name) and node.func.value in ("list", "dict", "min", "max"):
-            return [x for a in node.args for x in _links(a.value, "copy")]
-    return []
+    with ``d``'s items (``{**d}``, ``list(d)``, ``d + e``). Other calls make new values.
+    Iterative: expressions may be nested thousands deep."""
+    out: list[tuple[str, str]] = []
+    stack: list[tuple[cst.BaseExpression | None, str]] = [(node, kind)]
+    while stack:
+        node, kind = stack.pop()
+        if node is None:
+            continue
+        if isinstance(node, cst.Name):
+            if node.value not in CONSTANT_NAMES:
+                out.append((kind, node.value))
+        elif isinstance(node, cst.Subscript):
+            stack.append((node.value, "inside" if kind == "same" else kind))
+        elif isinstance(node, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+            for e in node.elements:
+                spread = isinstance(e, (cst.StarredDictElement, cst.StarredElement))
+                stack.append((e.value, "copy" if spread else "holds"))
+        elif isinstance(node, cst.BooleanOperation):
+            stack += [(node.left, kind), (node.right, kind)]
+        elif isinstance(node, cst.IfExp):
+            stack += [(node.body, kind), (node.orelse, kind)]
+        elif isinstance(node, cst.BinaryOperation):
+            stack += [(node.left, "copy"), (node.right, "copy")]
+        elif isinstance(node, cst.Call):
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get":
+                stack.append((node.func.value, "inside"))
+            elif isinstance(node.func, cst.Attribute) and node.func.attr.value in ("values", "items"):
+                stack.append((node.func.value, "copy"))
+            elif isinstance(node.func, cst.Name) and node.func.value in ("list", "dict", "min", "max"):
+                stack += [(a.value, "copy") for a in node.args]
+    return out
+
+
+def _name_reads(node: cst.CSTNode, counts: dict[str, int]) -> None:
+    """Count every Name under ``node`` (iteratively; nested defs and lambdas left out)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, cst.Name):
+            counts[n.value] = counts.get(n.value, 0) + 1
+            continue
+        if isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and n is not node:
+            continue
+        stack.extend(n.children)
 
 
 def shared_item_assignments(body: cst.BaseSuite) -> dict[int, tuple[str, str]]:
@@ -185,10 +202,9 @@ def shared_item_assignments(body: cst.BaseSuite) -> dict[int, tuple[str, str]]:
     read besides the statements that relate it to x)."""
     # edges[a] = [(kind, b)]: what a's value is to b's; both directions are kept
     edges: dict[str, list[tuple[str, str]]] = {}
-    relating: set[int] = set()  # ids of expressions that only relate names (``e = d`` reads d there)
+    relating: list[cst.CSTNode] = []  # expressions that only relate names (``e = d`` reads d there)
     targets: list[tuple[cst.Subscript, str]] = []
-    reads: dict[str, int] = {}
-    stores: dict[str, int] = {}  # plain-name stores: visit_Name counts them like reads
+    stores: dict[str, int] = {}  # plain-name stores: counted among the reads too
     reverse = {"same": "same", "holds": "inside", "inside": "holds", "copy": "copy"}
 
     def store(target: cst.BaseExpression) -> None:
@@ -201,75 +217,61 @@ def shared_item_assignments(body: cst.BaseSuite) -> dict[int, tuple[str, str]]:
                 edges.setdefault(a, []).append((kind, b))
                 edges.setdefault(b, []).append((reverse[kind], a))
 
-    class Visitor(cst.CSTVisitor):
-        def visit_Assign(self, node: cst.Assign) -> None:  # noqa: N802
-            for t in node.targets:
-                store(t.target)
-                if isinstance(t.target, cst.Name):
-                    link(t.target.value, _links(node.value))
-                    relating.add(id(node.value))
-                elif isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
-                    targets.append((t.target, t.target.value.value))
-                    link(t.target.value.value, [("holds", b) for _, b in _links(node.value)])
-
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:  # noqa: N802
+    # statements only, like _assigned_names: fast on large workflows
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        store(t.target)
+                        if isinstance(t.target, cst.Name):
+                            link(t.target.value, _links(small.value))
+                            relating.append(small.value)
+                        elif isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
+                            targets.append((t.target, t.target.value.value))
+                            link(t.target.value.value, [("holds", b) for _, b in _links(small.value)])
+                elif isinstance(small, cst.AugAssign):
+                    store(small.target)
+                elif isinstance(small, cst.AnnAssign):
+                    store(small.target)
+                    if isinstance(small.target, cst.Name) and small.value is not None:
+                        link(small.target.value, _links(small.value))
+                        relating.append(small.value)
+            continue
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not body:
+            continue
+        if isinstance(node, cst.For):
             store(node.target)
-
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:  # noqa: N802
-            store(node.target)
-            if isinstance(node.target, cst.Name) and node.value is not None:
-                link(node.target.value, _links(node.value))
-                relating.add(id(node.value))
-
-        def visit_For(self, node: cst.For) -> None:  # noqa: N802
-            store(node.target)
-            relating.add(id(node.iter))
+            relating.append(node.iter)
             for t in _store_names(node.target):
                 link(t, [("inside", b) for _, b in _links(node.iter)])
-
-        def visit_Name(self, node: cst.Name) -> None:  # noqa: N802
-            reads[node.value] = reads.get(node.value, 0) + 1
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:  # noqa: N802
-            return False
-
-    body.visit(Visitor())
+        stack.extend(c for c in node.children if isinstance(c, (cst.BaseSuite, cst.BaseStatement, cst.BaseCompoundStatement,
+                                                                  cst.Else, cst.ExceptHandler, cst.Finally, cst.With)))
     if not targets or not edges:
         return {}
+    reads: dict[str, int] = {}
+    _name_reads(body, reads)
     mentions: dict[str, int] = {}
-
-    class Mentions(cst.CSTVisitor):
-        depth = 0
-
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if id(node) in relating:
-                self.depth += 1
-            if self.depth and isinstance(node, cst.Name):
-                mentions[node.value] = mentions.get(node.value, 0) + 1
-            return True
-
-        def on_leave(self, original_node: cst.CSTNode) -> None:
-            if id(original_node) in relating:
-                self.depth -= 1
-
-    body.visit(Mentions())
+    for expr in relating:
+        _name_reads(expr, mentions)
     out: dict[int, tuple[str, str]] = {}
     for target, name in targets:
         # who sees a change to name's object: names that are it ("top"), or hold it ("in")
         seen = {(name, "top")}
-        stack = [(name, "top")]
-        while stack:
-            at, state = stack.pop()
+        todo = [(name, "top")]
+        while todo:
+            at, state = todo.pop()
             for kind, other in edges.get(at, ()):
-                # ``other`` relative to ``at``: reverse of at's edge kind
-                rel = reverse[kind]
+                rel = reverse[kind]  # what ``other`` is relative to ``at``
                 if state == "top":
                     nxt = {"same": "top", "holds": "in", "copy": None, "inside": None}[rel]
                 else:
                     nxt = "in"  # anything related to a holder may be (or hold) the object too
                 if nxt is not None and (other, nxt) not in seen:
                     seen.add((other, nxt))
-                    stack.append((other, nxt))
+                    todo.append((other, nxt))
         for other in sorted({n for n, _ in seen} - {name}):
             if reads.get(other, 0) - mentions.get(other, 0) - stores.get(other, 0) > 0:
                 out[id(target)] = (name, other)
