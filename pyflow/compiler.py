@@ -174,12 +174,45 @@ def _lower_definition(lowered: Any, lang: str, options: dict[str, Any]) -> dict[
         if lower_jsonpath is None:
             raise CompileError([_usage_lang()])
         return lower_jsonpath(lowered, options)
+    from pyflow.backend.jsonata_expr import Rejected
+    from pyflow.diagnostics import Diagnostic
+
     lowering = JsonataLowering(lowered.graph, lowered.entry, tasks, input_types)
-    start, states = lowering.lower()
+    try:
+        start, states = lowering.lower()
+    except Rejected as exc:
+        span = _expr_span(lowered.expr_spans, exc.expr, lowering.current_span)
+        raise CompileError([Diagnostic("PF101", exc.what, span, help=exc.help)]) from None
     lowered.source_map = lowering.source_map
     from pyflow.asl import definition
 
     return definition("JSONata", start, states, options)
+
+
+def _expr_span(spans: dict[Any, Any], expr: Any, statement: Span | None) -> Span | None:
+    """Where the frontend found ``expr``: the backend sees it after assignments were folded
+    in, so a parameter read (``Input``) matches the local it was (``Var``); else the one
+    recorded expression of the same kind inside the statement being lowered; else the statement."""
+    from pyflow import ir
+
+    def as_vars(e: Any) -> Any:
+        if isinstance(e, ir.Input):
+            return ir.Var(e.name)
+        if isinstance(e, ir.Builtin):
+            return ir.Builtin(e.name, tuple(as_vars(a) for a in e.args))
+        return e
+
+    target = as_vars(expr)
+    for known, where in spans.items():
+        if as_vars(known) == target:
+            return where()
+    if statement is not None:
+        inside = [span for known, span in ((k, w()) for k, w in spans.items()) if isinstance(known, ir.Builtin)
+                  and isinstance(expr, ir.Builtin) and known.name == expr.name and span.path == statement.path
+                  and statement.line <= span.line <= max(statement.end_line, statement.line)]
+        if len(inside) == 1:
+            return inside[0]
+    return statement
 
 
 def _usage_lang():

@@ -43,9 +43,60 @@ def error(message: str) -> str:
     return f"$error({string(message)})"
 
 
+# Python's ``==`` on JSON values: JSONata's ``=`` compares deeply too, but never equals a
+# boolean to a number, where Python has ``True == 1`` (at any depth: ``[True] == [1]``).
+EQ_FN = ("function($__a, $__b) { ($__ta := $type($__a); $__tb := $type($__b); "
+         "($__ta = \"number\" or $__ta = \"boolean\") and ($__tb = \"number\" or $__tb = \"boolean\") ? "
+         "($__ta = \"boolean\" ? ($__a ? 1 : 0) : $__a) = ($__tb = \"boolean\" ? ($__b ? 1 : 0) : $__b) : "
+         "$__ta = \"array\" and $__tb = \"array\" ? ($count($__a) = $count($__b) and "
+         "$count($filter([0..($count($__a) - 1)], function($__i) { $not($__eq($__a[$__i], $__b[$__i])) })) = 0) : "
+         "$__ta = \"object\" and $__tb = \"object\" ? ($count($keys($__a)) = $count($keys($__b)) and "
+         "$count($filter($keys($__a), function($__k) { $not($exists($lookup($__b, $__k))) or "
+         "$not($__eq($lookup($__a, $__k), $lookup($__b, $__k))) })) = 0) : $__a = $__b) }")
+
+# Python's ``<`` on JSON values: booleans are numbers, lists compare lexicographically
+# (by the first items that differ under ``==``), anything else mixed is a TypeError.
+LT_FN = ("function($__a, $__b) { ($__ta := $type($__a); $__tb := $type($__b); "
+         "($__ta = \"number\" or $__ta = \"boolean\") and ($__tb = \"number\" or $__tb = \"boolean\") ? "
+         "($__ta = \"boolean\" ? ($__a ? 1 : 0) : $__a) < ($__tb = \"boolean\" ? ($__b ? 1 : 0) : $__b) : "
+         "$__ta = \"string\" and $__tb = \"string\" ? $__a < $__b : "
+         "$__ta = \"array\" and $__tb = \"array\" ? ($__d := $filter([0..($min([$count($__a), $count($__b)]) - 1)], "
+         "function($__i) { $not($__eq($__a[$__i], $__b[$__i])) })[0]; "
+         "$exists($__d) ? $__lt($__a[$__d], $__b[$__d]) : $count($__a) < $count($__b)) : "
+         "$error(\"TypeError: '<' not supported between these types\")) }")
+
+BOOL, NUM = "b", "n"
+
+
+def _value_kinds(value: object) -> set[str]:
+    """Which of bool / number occur anywhere inside a constant (itself included)."""
+    if isinstance(value, bool):
+        return {BOOL}
+    if isinstance(value, (int, float)):
+        return {NUM}
+    if isinstance(value, list):
+        return set().union(*(_value_kinds(v) for v in value))
+    if isinstance(value, dict):
+        return set().union(*(_value_kinds(v) for v in value.values()))
+    return set()
+
+
+def _cross(a: set[str], b: set[str]) -> bool:
+    return (BOOL in a and NUM in b) or (NUM in a and BOOL in b)
+
+
 def field_path(base: str, key: str) -> str:
     return f"{base}.{key}" if IDENT.match(key) and key not in ("and", "or", "in", "true", "false", "null", "function") \
         else f"{base}.`{key}`"
+
+
+class Rejected(Exception):
+    """An expression the JSONata target cannot give Python's meaning for these operand
+    types: a compile error (PF101) at ``expr``'s source position where the frontend kept it."""
+
+    def __init__(self, what: str, expr: ir.Expr, help: str) -> None:
+        super().__init__(what)
+        self.what, self.expr, self.help = what, expr, help
 
 
 @dataclass
@@ -150,6 +201,10 @@ class Emitter:
     def e_BinOp(self, e: ir.BinOp) -> str:
         lt, rt = self.types.of(e.left), self.types.of(e.right)
         left, right = self.ex(e.left), self.ex(e.right)
+        if lt == "bool" and (rt in NUMERIC or rt == "bool"):
+            left = f"({left} ? 1 : 0)"
+        if rt == "bool" and (lt in NUMERIC or lt == "bool"):
+            right = f"({right} ? 1 : 0)"
         if e.op == "+":
             if lt == rt == "str":
                 return f"({left} & {right})"
@@ -164,9 +219,9 @@ class Emitter:
                     f"($type({a}) = \"array\" and $type({b}) = \"array\") ? $append({a}, {b}) : "
                     f"($type({a}) = \"number\" and $type({b}) = \"number\") ? {a} + {b} : "
                     f"{error('TypeError: unsupported operand types for +')})")
+        if e.op == "*" and not (lt in NUMERIC | {"bool"} and rt in NUMERIC | {"bool"}):
+            return self.multiply(left, right)
         if e.op in ("-", "*", "/"):
-            if e.op == "*" and ("str" in (lt, rt) or "list" in (lt, rt)):
-                return error("TypeError: sequence repetition is not supported by pyflow")
             return f"({left} {e.op} {right})"
         if e.op == "//":
             return f"$floor({left} / {right})"
@@ -177,12 +232,70 @@ class Emitter:
             return f"$power({left}, {right})"
         raise AssertionError(e.op)
 
+    def multiply(self, left: str, right: str) -> str:
+        """Python's ``*``: numbers multiply (booleans count as 0 and 1), a str or a list
+        times an int repeats it (nothing for a count below 1)."""
+        a, b, n, q, i = self.tmp("a"), self.tmp("b"), self.tmp("n"), self.tmp("q"), self.tmp("i")
+
+        def num(v: str) -> str:
+            return f"($type({v}) = \"boolean\" ? ({v} ? 1 : 0) : {v})"
+
+        def is_num(v: str) -> str:
+            return f"($type({v}) = \"number\" or $type({v}) = \"boolean\")"
+
+        def is_int(v: str) -> str:
+            return f"($type({v}) = \"boolean\" or ($type({v}) = \"number\" and {v} = $floor({v})))"
+
+        def repeat(seq: str, count: str) -> str:
+            return (f"({n} := {num(count)}; $type({seq}) = \"string\" ? ({n} < 1 ? \"\" : "
+                    f"$join($map([1..{n}], function({i}) {{ {seq} }}))) : "
+                    f"({n} < 1 ? [] : $reduce([1..{n}], function({q}, {i}) {{ $append({q}, {seq}) }}, [])))")
+
+        seq = "($type({0}) = \"string\" or $type({0}) = \"array\")"
+        return (f"({a} := {left}; {b} := {right}; ({is_num(a)} and {is_num(b)}) ? {num(a)} * {num(b)} : "
+                f"({seq.format(a)} and {is_int(b)}) ? {repeat(a, b)} : "
+                f"({is_int(a)} and {seq.format(b)}) ? {repeat(b, a)} : "
+                f"{error('TypeError: unsupported operand types for *')})")
+
     def e_UnaryOp(self, e: ir.UnaryOp) -> str:
         if e.op == "not":
             return f"$not({self.truthy(e.operand)})"
         if e.op == "-":
             return f"(-{self.ex(e.operand)})"
         return self.ex(e.operand)
+
+    # ------------------------------------------------------------------ comparisons
+    def top_kinds(self, e: ir.Expr) -> set[str]:
+        """May ``e`` itself be a bool / a number?"""
+        if isinstance(e, ir.Const):
+            return _value_kinds(e.value) if not isinstance(e.value, (list, dict)) else set()
+        t = self.types.of(e)
+        return {BOOL} if t == "bool" else {NUM} if t in NUMERIC else {BOOL, NUM} if t == "any" else set()
+
+    def deep_kinds(self, e: ir.Expr) -> set[str]:
+        """May a bool / a number occur inside ``e`` (a list item or dict value, at any depth)?"""
+        if isinstance(e, ir.Const):
+            return _value_kinds(e.value) if isinstance(e.value, (list, dict)) else set()
+        if isinstance(e, ir.ListExpr):
+            return set().union(*(self.top_kinds(i) | self.deep_kinds(i) for i in e.items))
+        if isinstance(e, ir.DictExpr) and all(k is not None for k, _ in e.entries):
+            return set().union(*(self.top_kinds(v) | self.deep_kinds(v) for _, v in e.entries))
+        return {BOOL, NUM} if self.types.of(e) in ("list", "dict", "any") else set()
+
+    def py_eq(self, left: str, right: str) -> str:
+        return f"($__eq := {EQ_FN}; $__eq({left}, {right}))"
+
+    def as_number(self, e: ir.Expr, text: str) -> str:
+        """``text`` (the value of ``e``) with a boolean turned into 0 or 1, as Python compares it."""
+        if isinstance(e, ir.Const) and isinstance(e.value, bool):
+            return "1" if e.value else "0"
+        t = self.types.of(e)
+        if t == "bool":
+            return f"({text} ? 1 : 0)"
+        if BOOL not in self.top_kinds(e):
+            return text
+        v = self.tmp("q")
+        return f"({v} := {text}; $type({v}) = \"boolean\" ? ({v} ? 1 : 0) : {v})"
 
     def e_Compare(self, e: ir.Compare) -> str:
         lt, rt = self.types.of(e.left), self.types.of(e.right)
@@ -193,25 +306,50 @@ class Emitter:
         if e.op in ("==", "!="):
             if lt == rt == "timestamp":
                 left, right = f"$toMillis({left})", f"$toMillis({right})"
+            elif _cross(self.deep_kinds(e.left), self.deep_kinds(e.right)):
+                test = self.py_eq(left, right)
+                return test if e.op == "==" else f"$not({test})"
+            elif _cross(self.top_kinds(e.left), self.top_kinds(e.right)):
+                left, right = self.as_number(e.left, left), self.as_number(e.right, right)
             return f"({left} {'=' if e.op == '==' else '!='} {right})"
         if e.op in ("<", "<=", ">", ">="):
             if lt == "timestamp" or rt == "timestamp":
                 return f"($toMillis({left}) {e.op} $toMillis({right}))"
-            return f"({left} {e.op} {right})"
+            if "str" in (lt, rt) or (lt in NUMERIC and rt in NUMERIC):
+                # a str orders only against a str: JSONata fails on anything else, as Python does
+                return f"({left} {e.op} {right})"
+            scalar = NUMERIC | {"bool"}
+            if (lt in scalar and rt in scalar | {"any"}) or (rt in scalar and lt in scalar | {"any"}):
+                return f"({self.as_number(e.left, left)} {e.op} {self.as_number(e.right, right)})"
+            # lists order lexicographically, booleans as numbers (Python's rules)
+            x, y = self.tmp("a"), self.tmp("b")
+            test = {"<": f"$__lt({x}, {y})", "<=": f"($__lt({x}, {y}) or $__eq({x}, {y}))",
+                    ">": f"$__lt({y}, {x})", ">=": f"($__lt({y}, {x}) or $__eq({x}, {y}))"}[e.op]
+            return f"({x} := {left}; {y} := {right}; $__eq := {EQ_FN}; $__lt := {LT_FN}; {test})"
         if e.op in ("in", "notin"):
+            scalar = lt in NUMERIC | {"str", "bool", "none"}
+            # JSONata's ``in`` compares with ``===``: no bool equals a number, no array or
+            # object equals another one
+            simple = scalar and not _cross(self.top_kinds(e.left), self.deep_kinds(e.right))
             if rt == "str":
                 test = f"$contains({right}, {left})"
             elif rt == "list":
-                test = f"({left} in {right})"
+                test = f"({left} in {right})" if simple else self.py_in(left, right)
             elif rt == "dict":
                 test = f"({left} in $keys({right}))"
             else:
                 c = self.tmp("c")
+                member = f"({left} in {c})" if simple else self.py_in(left, c)
                 test = (f"({c} := {right}; $type({c}) = \"string\" ? $contains({c}, {left}) : $type({c}) = \"array\" ? "
-                        f"({left} in {c}) : $type({c}) = \"object\" ? ({left} in $keys({c})) : "
+                        f"{member} : $type({c}) = \"object\" ? ({left} in $keys({c})) : "
                         f"{error('TypeError: argument of type is not iterable')})")
             return test if e.op == "in" else f"$not({test})"
         raise AssertionError(e.op)
+
+    def py_in(self, item: str, seq: str) -> str:
+        x = self.tmp("x")
+        return (f"({x} := {item}; $__eq := {EQ_FN}; "
+                f"$reduce({seq}, function($__acc, $__e) {{ $__acc or $__eq($__e, {x}) }}, false))")
 
     def e_BoolOp(self, e: ir.BoolOp) -> str:
         if all(self.types.of(v) == "bool" for v in e.values):
@@ -314,8 +452,11 @@ class Emitter:
                 f"{v} != \"\" : $type({v}) = \"array\" ? $count({v}) > 0 : $type({v}) = \"object\" ? "
                 f"$count($keys({v})) > 0 : false)")
 
-    def to_str(self, e: ir.Expr) -> str:
+    def to_str(self, e: ir.Expr, call: ir.Expr | None = None) -> str:
         t = self.types.of(e)
+        if t in ("list", "dict") and call is not None:
+            raise Rejected(f"str() of a {t} (Python's repr: quotes, True/None, float digits) has no faithful "
+                           "JSONata translation", call, "use json.dumps(value) for a JSON text, or format it in a @task")
         x = self.ex(e)
         if t == "str":
             return x
@@ -358,11 +499,21 @@ class Emitter:
                 "($type($r.value) = \"array\" ? [[$r.value]] : [$r.value])) : $acc }, [])")
 
     def b_at(self, seq: ir.Expr, i: ir.Expr) -> str:
-        """A for loop's current item: the index is in range by construction."""
-        return f"{self.ex(seq)}[{self.ex(i)}]"
+        """A for loop's current item: the index is in range by construction. Python
+        iterates a dict's keys and a str's characters."""
+        t = self.types.of(seq)
+        if t == "list":
+            return f"{self.ex(seq)}[{self.ex(i)}]"
+        if t == "dict":
+            return f"$keys({self.ex(seq)})[{self.ex(i)}]"
+        if t == "str":
+            return f"$substring({self.ex(seq)}, {self.ex(i)}, 1)"
+        c, k = self.tmp("c"), self.tmp("k")
+        return (f"({c} := {self.ex(seq)}; {k} := {self.ex(i)}; $type({c}) = \"object\" ? $keys({c})[{k}] : "
+                f"$type({c}) = \"string\" ? $substring({c}, {k}, 1) : {c}[{k}])")
 
     def b_str(self, x: ir.Expr) -> str:
-        return self.to_str(x)
+        return self.to_str(x, ir.Builtin("str", (x,)))
 
     def b_len(self, x: ir.Expr) -> str:
         t = self.types.of(x)
@@ -473,14 +624,20 @@ class Emitter:
                 f"[$map([0..($ceil(({b} - {a}) / {s}) - 1)], function($i) {{ {a} + $i * {s} }})])")
 
     def b_list(self, x: ir.Expr) -> str:
+        """``list(x)``, and what a loop or a Map iterates: a list's items, a str's
+        characters, a dict's keys (in insertion order, which ``$keys`` keeps)."""
         t = self.types.of(x)
         if t == "list":
             return self.ex(x)
+        v = self.tmp("l")
+        # characters by code point, as Python counts them ($split(s, "") splits UTF-16 units)
+        chars = f"[$map([0..($length({v}) - 1)], function($__i) {{ $substring({v}, $__i, 1) }})]"
         if t == "str":
-            return f"$split({self.ex(x)}, \"\")"
+            return f"({v} := {self.ex(x)}; {chars})"
         if t == "dict":
             return f"[$keys({self.ex(x)})]"
-        return error("TypeError: pyflow supports list() of a list, str or dict")
+        return (f"({v} := {self.ex(x)}; $type({v}) = \"array\" ? {v} : $type({v}) = \"string\" ? {chars} : "
+                f"$type({v}) = \"object\" ? [$keys({v})] : {error('TypeError: object is not iterable')})")
 
     def b_concat_lists(self, *parts: ir.Expr) -> str:
         out = self.ex(parts[0])
@@ -494,10 +651,23 @@ class Emitter:
                 f"{error('ValueError: wrong number of values to unpack')})")
 
     def b_setitem(self, d: ir.Expr, k: ir.Expr, v: ir.Expr) -> str:
+        """``d[k] = v`` as a new value: a dict with ``k`` set (last in order if new), or a
+        list with item ``k`` replaced (an index out of range is an IndexError)."""
         t = self.types.of(d)
+        if t == "dict":
+            return f"$merge([{self.ex(d)}, {{{self.ex(k)}: {self.value(v)}}}])"
+        c, key, val, n, j = self.tmp("c"), self.tmp("k"), self.tmp("v"), self.tmp("n"), self.tmp("j")
+        index = f"($type({key}) = \"boolean\" ? ({key} ? 1 : 0) : {key})"
+        in_list = (f"({n} := $count({c}); {j} := {index}; ($type({j}) = \"number\" and {j} = $floor({j}) and "
+                   f"{j} < {n} and {j} >= -{n}) ? ({j} := {j} < 0 ? {j} + {n} : {j}; "
+                   f"$reduce([0..({n} - 1)], function($__acc, $__i) {{ $append($__acc, ($__e := $__i = {j} ? {val} : "
+                   f"{c}[$__i]; $type($__e) = \"array\" ? [[$__e]] : [$__e])) }}, [])) : "
+                   f"{error('IndexError: list assignment index out of range')})")
+        head = f"({val} := {self.value(v)}; {c} := {self.ex(d)}; {key} := {self.ex(k)}; "
         if t == "list":
-            return error("TypeError: pyflow does not assign list items; build a new list")
-        return f"$merge([{self.ex(d)}, {{{self.ex(k)}: {self.value(v)}}}])"
+            return head + in_list + ")"
+        return (head + f"$type({c}) = \"array\" ? {in_list} : $type({c}) = \"object\" ? "
+                f"$merge([{c}, {{{key}: {val}}}]) : {error('TypeError: object does not support item assignment')})")
 
     def b_m_split(self, s: ir.Expr, sep: ir.Expr) -> str:
         return f"$split({self.ex(s)}, {self.ex(sep)})"
@@ -537,8 +707,26 @@ class Emitter:
         fallback = self.ex(default) if default is not None else "null"
         return f"({v} := $lookup({self.ex(d)}, {self.ex(k)}); $exists({v}) ? {v} : {fallback})"
 
+    def dict_entries(self, d: ir.Expr, entry: str) -> str:
+        """A list with one item per key of dict ``d``, in order: ``entry`` (JSONata text
+        of an array holding that one item, with ``$__k`` the key and ``$__o`` the dict)."""
+        o = self.tmp("o")
+        check = "" if self.types.of(d) == "dict" else \
+            f"$type({o}) != \"object\" ? {error('AttributeError: not a dict')} : "
+        return (f"({o} := {self.ex(d)}; {check}$count($keys({o})) = 0 ? [] : "
+                f"$reduce($keys({o}), function($__acc, $__k) {{ $append($__acc, {entry.replace('$__o', o)}) }}, []))")
+
     def b_m_keys(self, d: ir.Expr) -> str:
-        return f"[$keys({self.ex(d)})]"
+        if self.types.of(d) == "dict":
+            return f"[$keys({self.ex(d)})]"
+        return self.dict_entries(d, "[$__k]")
+
+    def b_m_values(self, d: ir.Expr) -> str:
+        return self.dict_entries(d, "($__v := $lookup($__o, $__k); $type($__v) = \"array\" ? [[$__v]] : [$__v])")
+
+    def b_m_items(self, d: ir.Expr) -> str:
+        pair = "$append([$__k], ($__v := $lookup($__o, $__k); $type($__v) = \"array\" ? [[$__v]] : [$__v]))"
+        return self.dict_entries(d, f"[[{pair}]]")
 
 
 def top_level(text: str):

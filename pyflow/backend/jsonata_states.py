@@ -158,6 +158,7 @@ class JsonataLowering:
         self.taken = taken if taken is not None else set()
         self.top = top
         self.source_map: dict[str, dict[str, Any]] = source_map if source_map is not None else {}
+        self.current_span: Any = None
         inferred = infer_var_types(self._assignments(), input_types)
         self.var_types = {**(var_types or {}), **inferred}
 
@@ -222,6 +223,7 @@ class JsonataLowering:
         self.uses: dict[int, set[str]] = {}
         self.ems: dict[int, Emitter] = {}
         for n in state_nodes:
+            self.current_span = op(g, n).span  # where a rejected expression is reported, failing better
             self.built[n] = self.state(n, prefix.get(n, []))
         self.prune_assigns(state_nodes)
         states: dict[str, dict[str, Any]] = {}
@@ -425,7 +427,10 @@ class JsonataLowering:
         mode = "DISTRIBUTED" if opts.get("mode") == "distributed" else "INLINE"
         reader = opts.get("item_reader")
         if reader is None:
-            st["Items"] = template(sub(o.items), em)
+            items = sub(o.items)
+            if em.types.of(items) != "list":
+                items = ir.Builtin("list", (items,))  # Python iterates a str's characters, a dict's keys
+            st["Items"] = template(items, em)
         else:
             st["ItemReader"] = item_reader(reader)
         if opts.get("batch_size"):

@@ -18,7 +18,7 @@ BUILTIN_TYPES = {
     "json_loads": "any", "isinstance": "bool", "fnmatch": "bool", "is_timestamp": "bool", "uuid": "str", "hash": "str",
     "timestamp": "timestamp", "range": "list", "m_split": "list", "m_upper": "str", "m_lower": "str",
     "m_strip": "str", "m_lstrip": "str", "m_rstrip": "str", "m_startswith": "bool", "m_endswith": "bool",
-    "m_replace": "str", "m_join": "str", "m_get": "any", "m_keys": "list", "setitem": "dict",
+    "m_replace": "str", "m_join": "str", "m_get": "any", "m_keys": "list", "m_values": "list", "m_items": "list", "setitem": "dict",
     "check_unpack": "list", "concat_lists": "list", "randint": "int", "floor": "int", "ceil": "int",
     "list": "list",
 }
@@ -79,6 +79,14 @@ class Types:
             lt, rt = self.of(e.left), self.of(e.right)
             if e.op == "+" and lt == rt and lt in ("str", "list"):
                 return lt
+            if e.op == "*" and (lt in ("str", "list") and rt in ("int", "bool")):
+                return lt  # a repetition
+            if e.op == "*" and (rt in ("str", "list") and lt in ("int", "bool")):
+                return rt
+            if lt == "bool" and (rt in NUMERIC or rt == "bool"):
+                lt = "int"  # arithmetic counts True as 1
+            if rt == "bool" and (lt in NUMERIC or lt == "int"):
+                rt = "int"
             if e.op == "/":
                 return "float" if lt in NUMERIC or rt in NUMERIC else "any"
             if lt in NUMERIC and rt in NUMERIC:
@@ -107,6 +115,9 @@ class Types:
         if isinstance(e, ir.FString):
             return "str"
         if isinstance(e, ir.Builtin):
+            if e.name == "setitem":
+                t = self.of(e.args[0])
+                return t if t in ("list", "dict") else "any"
             if e.name in ("abs",):
                 return self.of(e.args[0])
             if e.name in ("min", "max"):
@@ -128,6 +139,10 @@ def infer_var_types(assignments: list[tuple[str, ir.Expr, str | None]], input_ty
         changed = False
         for x, value, result in assignments:
             t = Types(env, result or "any", input_types).of(value)
+            if t == "any":
+                # an unknown value (a subscript, a task's result) assigned to an annotated
+                # local (``size: int = event["size"]``) takes the annotation, as parameters do
+                t = input_types.get(x, "any")
             new = join(env[x], t)
             if new != env[x]:
                 env[x] = new

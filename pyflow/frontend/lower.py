@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import libcst as cst
@@ -41,6 +42,9 @@ STRING_METHODS = {
     "keys": (0, 0), "values": (0, 0), "items": (0, 0),
 }
 PY_BUILTINS = {"len", "str", "int", "float", "bool", "isinstance", "abs", "min", "max", "list", "sorted", "sum", "round"}
+# modules whose attributes are never tasks: not looked for among the workflow's source files
+NOT_TASK_MODULES = frozenset({"pyflow", "json", "time", "base64", "random", "math", "fnmatch", "boto3", "typing",
+                              "datetime", "os", "sys", "re", "collections", "dataclasses"})
 QUALIFIED_BUILTINS = {
     "json.dumps": "json_dumps", "json.loads": "json_loads", "fnmatch.fnmatch": "fnmatch",
     "fnmatch.fnmatchcase": "fnmatch", "random.randint": "randint", "math.floor": "floor", "math.ceil": "ceil",
@@ -116,6 +120,7 @@ class LoweredFunction:
     var_types: dict[str, str]
     source_map: dict[str, dict[str, Any]] = field(default_factory=dict)  # filled by the backend
     services: set[str] = field(default_factory=set)  # names of the boto3 service calls' TaskCalls
+    expr_spans: dict[ir.Expr, Callable[[], Span]] = field(default_factory=dict)  # see FunctionLowerer.expr_spans
 
 
 ANNOTATION_TYPES = {
@@ -137,6 +142,151 @@ def annotation_type(node: cst.Annotation | None) -> str:
     return "any"
 
 
+CONSTANT_NAMES = frozenset({"True", "False", "None"})
+
+
+def _links(node: cst.BaseExpression | None, kind: str = "same") -> list[tuple[str, str]]:
+    """How the value of ``node`` relates to variables, as Python shares objects:
+    ("same", d) it may be ``d``'s object; ("holds", d) it holds ``d``'s object (``[d]``);
+    ("inside", d) it is inside ``d`` (``d["k"]``, ``d.get(k)``); ("copy", d) a new object
+    with ``d``'s items (``{**d}``, ``list(d)``, ``d + e``). Other calls make new values.
+    Iterative: expressions may be nested thousands deep."""
+    out: list[tuple[str, str]] = []
+    stack: list[tuple[cst.BaseExpression | None, str]] = [(node, kind)]
+    while stack:
+        node, kind = stack.pop()
+        if node is None:
+            continue
+        if isinstance(node, cst.Name):
+            if node.value not in CONSTANT_NAMES:
+                out.append((kind, node.value))
+        elif isinstance(node, cst.Subscript):
+            stack.append((node.value, "inside" if kind == "same" else kind))
+        elif isinstance(node, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+            for e in node.elements:
+                spread = isinstance(e, (cst.StarredDictElement, cst.StarredElement))
+                stack.append((e.value, "copy" if spread else "holds"))
+        elif isinstance(node, cst.BooleanOperation):
+            stack += [(node.left, kind), (node.right, kind)]
+        elif isinstance(node, cst.IfExp):
+            stack += [(node.body, kind), (node.orelse, kind)]
+        elif isinstance(node, cst.BinaryOperation):
+            stack += [(node.left, "copy"), (node.right, "copy")]
+        elif isinstance(node, cst.Call):
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get":
+                stack.append((node.func.value, "inside"))
+            elif isinstance(node.func, cst.Attribute) and node.func.attr.value in ("values", "items"):
+                stack.append((node.func.value, "copy"))
+            elif isinstance(node.func, cst.Name) and node.func.value in ("list", "dict", "min", "max"):
+                stack += [(a.value, "copy") for a in node.args]
+    return out
+
+
+def _name_reads(node: cst.CSTNode, counts: dict[str, int]) -> None:
+    """Count every Name under ``node`` (iteratively; nested defs and lambdas left out)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, cst.Name):
+            counts[n.value] = counts.get(n.value, 0) + 1
+            continue
+        if isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and n is not node:
+            continue
+        stack.extend(n.children)
+
+
+def shared_item_assignments(body: cst.BaseSuite) -> dict[int, tuple[str, str]]:
+    """``x[k] = v`` statements whose ``x`` may be an object another variable also reaches
+    (``e = d; e["k"] = 1; return d``): Python changes it for both, compiled values are
+    copies. Maps ``id`` of the subscript target to (x, a name that sees the change and is
+    read besides the statements that relate it to x)."""
+    # edges[a] = [(kind, b)]: what a's value is to b's; both directions are kept
+    edges: dict[str, list[tuple[str, str]]] = {}
+    relating: list[cst.CSTNode] = []  # expressions that only relate names (``e = d`` reads d there)
+    targets: list[tuple[cst.Subscript, str]] = []
+    stores: dict[str, int] = {}  # plain-name stores: counted among the reads too
+    reverse = {"same": "same", "holds": "inside", "inside": "holds", "copy": "copy"}
+
+    def store(target: cst.BaseExpression) -> None:
+        for n in _store_names(target):
+            stores[n] = stores.get(n, 0) + 1
+
+    def link(a: str, links: list[tuple[str, str]]) -> None:
+        for kind, b in links:
+            if b != a:
+                edges.setdefault(a, []).append((kind, b))
+                edges.setdefault(b, []).append((reverse[kind], a))
+
+    # statements only, like _assigned_names: fast on large workflows
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        store(t.target)
+                        if isinstance(t.target, cst.Name):
+                            link(t.target.value, _links(small.value))
+                            relating.append(small.value)
+                        elif isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
+                            targets.append((t.target, t.target.value.value))
+                            link(t.target.value.value, [("holds", b) for _, b in _links(small.value)])
+                elif isinstance(small, cst.AugAssign):
+                    store(small.target)
+                elif isinstance(small, cst.AnnAssign):
+                    store(small.target)
+                    if isinstance(small.target, cst.Name) and small.value is not None:
+                        link(small.target.value, _links(small.value))
+                        relating.append(small.value)
+            continue
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not body:
+            continue
+        if isinstance(node, cst.For):
+            store(node.target)
+            relating.append(node.iter)
+            for t in _store_names(node.target):
+                link(t, [("inside", b) for _, b in _links(node.iter)])
+        stack.extend(c for c in node.children if isinstance(c, (cst.BaseSuite, cst.BaseStatement, cst.BaseCompoundStatement,
+                                                                  cst.Else, cst.ExceptHandler, cst.Finally, cst.With)))
+    if not targets or not edges:
+        return {}
+    reads: dict[str, int] = {}
+    _name_reads(body, reads)
+    mentions: dict[str, int] = {}
+    for expr in relating:
+        _name_reads(expr, mentions)
+    out: dict[int, tuple[str, str]] = {}
+    for target, name in targets:
+        # who sees a change to name's object: names that are it ("top"), or hold it ("in")
+        seen = {(name, "top")}
+        todo = [(name, "top")]
+        while todo:
+            at, state = todo.pop()
+            for kind, other in edges.get(at, ()):
+                rel = reverse[kind]  # what ``other`` is relative to ``at``
+                if state == "top":
+                    nxt = {"same": "top", "holds": "in", "copy": None, "inside": None}[rel]
+                else:
+                    nxt = "in"  # anything related to a holder may be (or hold) the object too
+                if nxt is not None and (other, nxt) not in seen:
+                    seen.add((other, nxt))
+                    todo.append((other, nxt))
+        for other in sorted({n for n, _ in seen} - {name}):
+            if reads.get(other, 0) - mentions.get(other, 0) - stores.get(other, 0) > 0:
+                out[id(target)] = (name, other)
+                break
+    return out
+
+
+def _store_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _store_names(e.value)]
+    return []
+
+
 class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
     Unsupported = Unsupported
 
@@ -156,6 +306,9 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
         self.locals: set[str] = set()
         self.params: list[tuple[str, ir.Expr | None]] = []
         self.declared_types: dict[str, str] = {}
+        # where some expressions came from, for a backend that rejects one (by value: a
+        # substituted copy of the expression finds its span too)
+        self.expr_spans: dict[ir.Expr, Callable[[], Span]] = {}
         self.temp_counter = 0
         self.pending: list[ir.Op] = []
         self.in_condition = 0
@@ -230,6 +383,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
     def _lower_once(self) -> LoweredFunction:
         node = self.fn.node
         self._collect_locals(node.body)
+        self.shared_items = shared_item_assignments(node.body)
         entry = self.new(ir.Entry(span=self.span(node)))
         frontier: Frontier = [(entry, "next")]
         if node.asynchronous is not None:
@@ -266,7 +420,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
             self.connect(frontier, ret)
         self.attach_catches()
         return LoweredFunction(self.graph, entry, self.params, self.tasks, self.declared_types,
-                               services=set(self.services))
+                               services=set(self.services), expr_spans=self.expr_spans)
 
     @staticmethod
     def _body(body: cst.BaseSuite) -> list[cst.BaseStatement]:
@@ -580,6 +734,13 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
                 frontier = self.emit(frontier, ir.Assign(name, expr, span=self.span(stmt)))
             elif isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and len(t.slice) == 1 \
                     and isinstance(t.slice[0].slice, cst.Index):
+                shared = getattr(self, "shared_items", {}).get(id(t))
+                if shared is not None:
+                    self.error("PF113", f"`{shared[0]}[...] = ...` changes an object `{shared[1]}` may also refer to; "
+                               "Python changes it for both, the compiled workflow copies values", t,
+                               help=f"copy first (`{shared[0]} = {{**{shared[0]}}}` for a dict, "
+                                    f"`{shared[0]} = {shared[0]} + []` for a list) and change the copy, or build "
+                                    f"the new value in one expression: `{shared[0]} = {{**{shared[0]}, \"k\": v}}`")
                 base = self.check_target(t.value)
                 key = self.expr(t.slice[0].slice.value)
                 frontier = self.flush(frontier)
@@ -782,7 +943,36 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
         return None
 
     # ------------------------------------------------------------ tasks
+    def module_function(self, func: cst.Attribute) -> FunctionInfo | None:
+        """``helper_tasks.inc`` after ``import helper_tasks`` (or ``import helper_tasks as ht``):
+        the function the imported module defines or re-exports, if that module is a source file."""
+        root = _root_name(func)
+        if root is None or root in self.locals or root not in self.mod.imports \
+                or self.mod.imports[root].split(".")[0] in NOT_TASK_MODULES:
+            return None
+        if not isinstance(func.value, (cst.Name, cst.Attribute)):
+            return None
+        qualified = next(iter(self.mod.qualified(func)), None)
+        if qualified is None:
+            return None
+        reported = len(self.reporter.items)
+        resolved = self.loader.resolve_import(self.mod, qualified, _LazySpan(self.mod, func))
+        if len(self.reporter.items) != reported:
+            raise Unsupported  # the imported module is unreadable or cyclic: already reported
+        if resolved is None:
+            return None
+        module, name = resolved
+        info = self.loader.resolve_function(module, name, _LazySpan(self.mod, func))
+        if len(self.reporter.items) != reported:
+            raise Unsupported
+        return info
+
     def task_for(self, func: cst.BaseExpression) -> TaskSignature | None:
+        if isinstance(func, cst.Attribute):
+            info = self.module_function(func)
+            if info is None or info.kind not in ("task", "workflow"):
+                return None
+            return self.workflow_signature(info) if info.kind == "workflow" else self.task_signature(info)
         if not isinstance(func, cst.Name) or func.value in self.locals:
             return None
         name = func.value
@@ -802,6 +992,9 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
                            help="a fragment holds several states; it cannot run in the middle of an expression")
                 raise Unsupported
             return None
+        return self.task_signature(info)
+
+    def task_signature(self, info: FunctionInfo) -> TaskSignature:
         sub = str(info.options.get("name") or info.name)
         if sub in self.tasks:
             return self.tasks[sub]
@@ -819,6 +1012,9 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
         return sig
 
     def fragment_for(self, func: cst.BaseExpression) -> FunctionInfo | None:
+        if isinstance(func, cst.Attribute):
+            info = self.module_function(func)
+            return info if info is not None and info.kind == "fragment" else None
         if not isinstance(func, cst.Name) or func.value in self.locals:
             return None
         info = self.mod.functions.get(func.value)
@@ -1110,7 +1306,9 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
                     self.error("PF101", "format specs and conversions in f-strings are not supported", part,
                                help="format the value in a @task, or use str()")
                     raise Unsupported
-                parts.append(ir.Builtin("str", (self._expr(part.expression),)))
+                value = ir.Builtin("str", (self._expr(part.expression),))
+                self.note_span(value, part.expression)
+                parts.append(value)
         return ir.FString(tuple(parts))
 
     def call(self, node: cst.Call) -> ir.Expr:
@@ -1144,6 +1342,10 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
             op.target = self.temp(op.task + "_")
             self.pending.append(op)
             return ir.Var(op.target)
+        if isinstance(func, cst.Attribute) and func.attr.value in ("encode", "decode") \
+                and isinstance(func.value, cst.Call) and any(
+                    q in ("base64.b64encode", "base64.b64decode") for q in self.mod.qualified(func.value.func)):
+            self._expr(func.value)  # `base64.b64encode(s.encode()).decode()`: say why base64 is refused (PF111)
         shown = cst.Module([]).code_for_node(func)
         self.error("PF104", f"`{shown}` is not a task; a workflow can only call @task, @fragment and @workflow "
                    "functions and pyflow builtins", node, help="move this call into a @task function")
@@ -1240,9 +1442,20 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
             self.error("PF111", f"{name}() takes {arity[0]} argument{'s' if arity[0] != 1 else ''} here", node)
             raise Unsupported
         if name in ("b64encode", "b64decode"):
-            self.error("PF111", "use pf.base64_encode/decode on str values; base64 works on bytes", node)
+            self.error("PF111", f"base64.{name}() works on bytes, which workflow values are not; "
+                       "JSONata's $base64encode/$base64decode read text as Latin-1, not UTF-8", node,
+                       help="encode or decode in a @task: `return base64.b64encode(s.encode()).decode()`")
             raise Unsupported
-        return ir.Builtin(name, tuple(self._expr(a.value) for a in node.args))
+        value = ir.Builtin(name, tuple(self._expr(a.value) for a in node.args))
+        if name == "str":
+            self.note_span(value, node)
+        return value
+
+    def note_span(self, value: ir.Expr, node: cst.CSTNode) -> None:
+        try:
+            self.expr_spans.setdefault(value, lambda: self.exact_span(node))  # computed only if reported
+        except TypeError:  # a constant list or dict inside: not hashable, no span kept
+            pass
 
     def method(self, func: cst.Attribute, node: cst.Call) -> ir.Expr:
         meth = func.attr.value

@@ -124,6 +124,16 @@ CASES: list[tuple[str, str, str, str, int]] = [
         def wf(order: dict):
             return submit_job(order, priority=9007199254740993)
     '''), "9007199254740993", 0),
+    ("str-of-list", "PF101", body('''
+        @workflow
+        def wf(items: list):
+            return "items: " + str(items)
+    '''), "str(items)", 0),
+    ("fstring-of-dict", "PF101", body('''
+        @workflow
+        def wf(cart: dict, n: int):
+            return f"total {cart} for {n}"
+    '''), "cart", 1),
     # PF102 operators
     ("matmul", "PF102", body('''
         @workflow
@@ -375,6 +385,11 @@ CASES: list[tuple[str, str, str, str, int]] = [
             return {"job": checked(order)}
     '''), "checked", 1),
     # PF111 builtin arguments
+    ("base64", "PF111", "import base64\n" + body('''
+        @workflow
+        def wf(token: str):
+            return base64.b64encode(token.encode()).decode()
+    '''), "base64.b64encode(token.encode())", 0),
     ("wait-kw", "PF111", body('''
         @workflow
         def wf(order: dict):
@@ -493,6 +508,20 @@ CASES: list[tuple[str, str, str, str, int]] = [
             return submit_job(order)
     '''), "300", 0),
     # PF113 assignment targets
+    ("shared-item", "PF113", body('''
+        @workflow
+        def wf(order: dict):
+            draft = order
+            draft["status"] = "seen"
+            return order
+    '''), 'draft["status"]', 0),
+    ("shared-loop-item", "PF113", body('''
+        @workflow
+        def wf(lines: list):
+            for line in lines:
+                line["done"] = True
+            return lines
+    '''), 'line["done"]', 0),
     ("reserved", "PF113", body('''
         @workflow
         def wf(order: dict):

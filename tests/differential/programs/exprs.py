@@ -1,0 +1,115 @@
+"""Expressions where JSONata and Python differ: ``True == 1``, ``*`` on str and list,
+list ordering, dict iteration, item assignment on a list (pyflow.backend.jsonata_expr)."""
+from pyflow import task, workflow
+
+from . import helpers
+from . import helpers as h
+
+
+@task
+def upper(s: str) -> str:
+    return s.upper()
+
+
+@workflow
+def bool_equals_int(a: bool, b: int) -> list:
+    return [a == b, a != b, a == 1, b == True]  # noqa: E712
+
+
+@workflow
+def untyped_equals(a, b) -> str:
+    if a == b:
+        return "same"
+    return "different"
+
+
+@workflow
+def deep_equals(xs: list, d: dict) -> list:
+    return [xs == [1, True], d == {"a": True}, True in xs, 1 in xs, [1] in xs, xs != [1, 1]]
+
+
+@workflow
+def repeat(s: str, xs: list, n: int) -> list:
+    return [s * n, xs * n, n * s, 2 * xs, s * True]
+
+
+@workflow
+def untyped_times(a, b):
+    return a * b
+
+
+@workflow
+def bool_arithmetic(a: bool, n: int) -> list:
+    return [a * n, a + n, n - a, a / 2, a < n]
+
+
+@workflow
+def list_order(a: list, b: list) -> list:
+    return [a < b, a <= b, a > b, a >= b]
+
+
+@workflow
+def untyped_order(a, b) -> list:
+    out = []
+    if a < b:
+        out = out + ["lt"]
+    if a >= b:
+        out = out + ["ge"]
+    return out
+
+
+@workflow
+def dict_views(d: dict) -> dict:
+    return {"keys": list(d.keys()), "values": list(d.values()), "items": list(d.items()),
+            "n": len(list(d.values())) + 1}
+
+
+@workflow
+def iterate_dict(d: dict) -> list:
+    out = []
+    for k in d:
+        out = out + [k]
+    for k, v in d.items():
+        out = out + [v]
+    return out
+
+
+@workflow
+def iterate_untyped(d) -> list:
+    out = []
+    n = 0
+    for k in d:
+        out = out + [k]
+        if n > 5:
+            break
+        n = n + 1
+    return [out, n]
+
+
+@workflow
+def comprehensions(d: dict, s: str) -> list:
+    return [[k for k in d], [c for c in s], [upper(k) for k in d]]
+
+
+@workflow
+def map_over_untyped(d) -> list:
+    return [upper(k) for k in d]
+
+
+@workflow
+def set_list_item(xs: list, i: int) -> list:
+    xs[i] = [9]
+    return xs
+
+
+@workflow
+def set_untyped_item(xs, i):
+    xs[i] = 9
+    return xs
+
+
+@workflow
+def module_tasks(x: int) -> list:
+    y = helpers.add_one(x)
+    h.add_one(y)
+    return [y, h.add_one(y) * 2]
