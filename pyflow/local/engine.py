@@ -144,6 +144,17 @@ class StateScope:
         return Env(states, self.frame.variables, self.runner.functions)
 
 
+MAX_WAIT_SECONDS = 99_999_999  # the largest Seconds Step Functions accepts in a Wait state
+
+
+def _wait_seconds_ok(seconds: Any) -> bool:
+    """A Wait state's Seconds: an integral number from 0 to 99,999,999 (not a bool, NaN or infinity)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return False
+    return seconds == seconds and abs(seconds) != float("inf") and 0 <= seconds <= MAX_WAIT_SECONDS \
+        and int(seconds) == seconds
+
+
 def matches(names: list[str], error: str) -> bool:
     """The spec's ErrorEquals matching.
 
@@ -454,8 +465,8 @@ class Runner:
                     raise StatesError(RUNTIME, f"Invalid path '{spec.source}' : SecondsPath could not be found in the input") from None
             else:
                 seconds = spec
-            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0 or int(seconds) != seconds:
-                raise StatesError(err, f"The Wait state's Seconds must be a non-negative integer, got {seconds!r}")
+            if not _wait_seconds_ok(seconds):
+                raise StatesError(err, f"The Wait state's Seconds must be an integer from 0 to {MAX_WAIT_SECONDS}, got {seconds!r}")
             self.sleep(float(seconds))
         else:
             if jsonata:
