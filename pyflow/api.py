@@ -158,11 +158,15 @@ def _class_error_name(cls: type[BaseException]) -> str:
 
 
 def _error_matches(names: Sequence[str], exc: BaseException) -> bool:
+    """A retrier's ``ErrorEquals`` against a task's error, as the engine matches it."""
     name = _errors.error_name(exc)
+    if name == "States.Runtime":
+        return False
     for candidate in names:
-        if candidate == name or candidate == "States.ALL":
+        if candidate == name or (candidate == "States.ALL" and name != "States.DataLimitExceeded"):
             return True
-        if candidate == "States.TaskFailed" and name != "States.Timeout":
+        if candidate == "States.TaskFailed" and name not in (
+                "States.Timeout", "States.DataLimitExceeded", "States.QueryEvaluationError"):
             return True
     return False
 

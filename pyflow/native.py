@@ -318,12 +318,17 @@ def _flatten(declared: Any) -> list[Any]:
     return [declared]
 
 
+# What the ``States.TaskFailed`` wildcard does not match (``pyflow.local.engine.matches``).
+TASK_FAILED_EXCLUDES = ("States.Timeout", "States.DataLimitExceeded", "States.QueryEvaluationError")
+
+
 def catches(declared: Any, exc: BaseException) -> bool:
     """Step Functions' ``ErrorEquals`` matching for one ``except`` clause.
 
     The classes Python would match still match; ``Exception`` is ``States.ALL``, which
     does not catch ``States.DataLimitExceeded``; ``TaskFailed`` also catches every
-    state's error but ``States.Timeout``; nothing catches ``States.Runtime``."""
+    state's error but ``States.Timeout`` and a JSONata expression's
+    ``States.QueryEvaluationError``; nothing catches ``States.Runtime``."""
     if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: not workflow errors
         return _python_catches(declared, exc)
     name = asl_error_name(exc)
@@ -337,7 +342,7 @@ def catches(declared: Any, exc: BaseException) -> bool:
     if catch_all:
         return name != "States.DataLimitExceeded"
     if any(c is _errors.TaskFailed for c in named) and origin(exc) != "raise":
-        return name not in ("States.Timeout", "States.DataLimitExceeded")
+        return name not in TASK_FAILED_EXCLUDES
     return False
 
 

@@ -160,7 +160,10 @@ def matches(names: list[str], error: str) -> bool:
 
     ``States.Runtime`` is never retried or caught; ``States.ALL`` matches every
     other error but ``States.DataLimitExceeded`` (which only its own name
-    catches); ``States.TaskFailed`` matches all of those except ``States.Timeout``.
+    catches); ``States.TaskFailed`` matches all of those except ``States.Timeout``
+    and ``States.QueryEvaluationError``: a JSONata expression failing is not a task
+    failing (as AWS behaves, and sfnx and fakecloud model it), though ``States.ALL``
+    and its own name catch it.
     """
     if error == RUNTIME:
         return False
@@ -169,7 +172,7 @@ def matches(names: list[str], error: str) -> bool:
             return True
         if name == ALL and error != DATA_LIMIT:
             return True
-        if name == TASK_FAILED and error not in (TIMEOUT, DATA_LIMIT):
+        if name == TASK_FAILED and error not in (TIMEOUT, DATA_LIMIT, QUERY_ERROR):
             return True
     return False
 

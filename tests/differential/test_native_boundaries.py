@@ -18,6 +18,7 @@ import pyflow as pf
 from pyflow import errors, native
 from pyflow.errors import error_name
 from pyflow.testing import assert_agrees, run
+from tests.differential.engines import check
 from tests.differential.programs import boundaries as b
 
 BOTH = ["jsonata", "jsonpath"]
@@ -107,20 +108,19 @@ def test_except_task_failed_matches_as_in_asl(wf: Any, execution_input: dict[str
     assert assert_agrees(wf, execution_input, query_language=ql).output == expected
 
 
-def test_except_task_failed_catches_a_data_error_of_the_try_body() -> None:
+def test_except_task_failed_does_not_catch_a_data_error() -> None:
+    """A JSONata expression failing is not a task failing: States.TaskFailed does not
+    match States.QueryEvaluationError (as in AWS, sfnx and fakecloud)."""
     out = assert_agrees(b.task_failed_data_error, {"d": {}}).output
-    assert out == "TaskFailed States.QueryEvaluationError"
+    assert out == "Exception States.QueryEvaluationError"
     assert assert_agrees(b.task_failed_data_error, {"d": {"k": 3}}).output == 3
 
 
 @pytest.mark.parametrize("ql", BOTH)
-def test_a_jsonpath_path_failure_is_states_runtime_which_nothing_catches(ql: str) -> None:
+def test_a_data_error_in_task_arguments_is_not_a_task_failure(ql: str) -> None:
     execution = assert_agrees(b.task_failed_argument_data_error, {"d": {}}, query_language=ql)
-    if ql == "jsonata":
-        assert execution.output == "TaskFailed States.QueryEvaluationError"
-    else:
-        assert execution.error == "States.Runtime"
-        assert isinstance(native_error(b.task_failed_argument_data_error, {"d": {}}, ql), KeyError)
+    assert execution.error == ("States.QueryEvaluationError" if ql == "jsonata" else "States.Runtime")
+    assert isinstance(native_error(b.task_failed_argument_data_error, {"d": {}}, ql), KeyError)
 
 
 def test_a_task_error_keeps_its_class() -> None:
@@ -280,4 +280,23 @@ def test_asl_matching_rules() -> None:
     assert not native.catches(Exception, errors.DataLimitExceeded("big"))
     assert native.catches(errors.DataLimitExceeded, errors.DataLimitExceeded("big"))
     assert not native.catches(errors.TaskFailed, errors.Timeout("slow"))
+    assert not native.catches(errors.TaskFailed, KeyError("k")) and native.catches(Exception, KeyError("k"))
     assert not native.catches(Exception, KeyboardInterrupt()) and native.catches(BaseException, KeyboardInterrupt())
+
+
+SFNX_CASES = [
+    (b.task_mutates_argument, {"d": {"a": 1}}), (b.task_returns_int_keys, {"x": 1}),
+    (b.task_failed, {"kind": "boom"}), (b.task_failed, {"kind": "timeout"}), (b.task_failed_raise, {"n": 1}),
+    (b.task_failed_reraise, {"kind": "boom"}), (b.task_failed_finally, {"kind": "boom"}),
+    (b.task_failed_parallel, {"kind": "boom"}), (b.task_failed_map, {"xs": ["ok", "boom"]}),
+    (b.task_failed_for_map, {"xs": ["a", "boom"]}), (b.task_failed_data_error, {"d": {}}),
+    (b.raised_in_body, {"n": 1}), (b.raised_in_body, {"n": 3}), (b.converted, {"kind": "boom"}),
+    (b.data_error, {"d": {}}), (b.parent_uncaught, {"x": -1}), (b.waits, {"n": -1}), (b.waits, {"n": 1.5}),
+]
+
+
+@pytest.mark.parametrize("wf,execution_input", SFNX_CASES, ids=lambda v: getattr(v, "__name__", None) or str(v)[:30])
+def test_native_agrees_with_sfnx(wf: Any, execution_input: dict[str, Any]) -> None:
+    """The same cases on an engine we did not write (sfnx)."""
+    native_outcome, compiled = check(wf, execution_input)
+    assert native_outcome.agrees_with(compiled), f"native={native_outcome} compiled={compiled}"
