@@ -12,6 +12,9 @@ import datetime as _dt
 import functools
 import hashlib
 import inspect
+import math
+import sys
+import threading
 import time as _time
 import uuid as _uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,6 +27,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 # --------------------------------------------------------------------------- clock
+_real_sleep = _time.sleep  # what time.sleep is when no native run has patched it
+
+
 class Clock:
     """Where native ``pf.wait``/``time.sleep``-style pauses go.
 
@@ -31,7 +37,7 @@ class Clock:
     """
 
     def sleep(self, seconds: float) -> None:
-        _time.sleep(seconds)
+        _real_sleep(seconds)
 
     def now(self) -> _dt.datetime:
         return _dt.datetime.now(_dt.timezone.utc)
@@ -62,15 +68,63 @@ def set_clock(clock: Clock) -> Clock:
     return previous
 
 
+def now() -> _dt.datetime:
+    """The native runs' clock's time."""
+    return _clock.now()
+
+
 @contextlib.contextmanager
 def virtual_time() -> Iterator[VirtualClock]:
-    """Run native code with waits on a virtual clock."""
+    """Run native code with waits on a virtual clock: ``pf.wait`` and the
+    ``time.sleep`` calls of workflow code advance it instead of sleeping."""
     clock = VirtualClock()
     previous = set_clock(clock)
     try:
-        yield clock
+        with workflow_sleep():
+            yield clock
     finally:
         set_clock(previous)
+
+
+# ``time.sleep`` in a workflow body is a Wait state (DESIGN §3): while a native run or a
+# virtual clock is active, ``time.sleep`` is replaced by a function that sends the
+# calls made by workflow and fragment code to the clock (checked like
+# ``pf.wait(seconds=)``), and every other call (task code, libraries) to the real one.
+_WORKFLOW_CODES: set[Any] = set()
+_sleep_lock = threading.Lock()
+_sleep_users = 0
+_saved_sleep: Callable[[float], None] = _real_sleep
+
+
+def _workflow_aware_sleep(seconds: float) -> None:
+    if sys._getframe(1).f_code in _WORKFLOW_CODES:
+        wait(seconds=seconds)
+    else:
+        _saved_sleep(seconds)
+
+
+@contextlib.contextmanager
+def workflow_sleep() -> Iterator[None]:
+    """Route workflow code's ``time.sleep`` to the clock for the duration (re-entrant,
+    thread-safe: installed by the first user, removed by the last)."""
+    global _sleep_users, _saved_sleep
+    with _sleep_lock:
+        if _sleep_users == 0 and _time.sleep is not _workflow_aware_sleep:
+            _saved_sleep, _time.sleep = _time.sleep, _workflow_aware_sleep
+        _sleep_users += 1
+    try:
+        yield
+    finally:
+        with _sleep_lock:
+            _sleep_users -= 1
+            if _sleep_users == 0 and _time.sleep is _workflow_aware_sleep:
+                _time.sleep = _saved_sleep
+
+
+def _register_code(fn: Callable[..., Any]) -> None:
+    code = getattr(fn, "__code__", None)
+    if code is not None:
+        _WORKFLOW_CODES.add(code)
 
 
 # --------------------------------------------------------------------------- retry
@@ -104,11 +158,15 @@ def _class_error_name(cls: type[BaseException]) -> str:
 
 
 def _error_matches(names: Sequence[str], exc: BaseException) -> bool:
+    """A retrier's ``ErrorEquals`` against a task's error, as the engine matches it."""
     name = _errors.error_name(exc)
+    if name == "States.Runtime":
+        return False
     for candidate in names:
-        if candidate == name or candidate == "States.ALL":
+        if candidate == name or (candidate == "States.ALL" and name != "States.DataLimitExceeded"):
             return True
-        if candidate == "States.TaskFailed" and name != "States.Timeout":
+        if candidate == "States.TaskFailed" and name not in (
+                "States.Timeout", "States.DataLimitExceeded", "States.QueryEvaluationError"):
             return True
     return False
 
@@ -168,11 +226,18 @@ class Task:
         self.name = options.name or fn.__name__
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the task as Lambda would run it: on JSON copies of the arguments,
+        returning a JSON copy of the result (DESIGN §2), typeguard-checked, with the
+        task's retriers; its errors read as a compiled Catch sees them."""
+        from pyflow import native
         from pyflow.runtime import call_checked  # local: keeps import light
+
+        def checked(*a: Any, **k: Any) -> Any:
+            return call_checked(self.fn, a, k)
 
         def once() -> Any:
             try:
-                return call_checked(self.fn, args, kwargs)
+                return native.call_task(self.name, checked, args, kwargs)
             except Exception as exc:
                 _mark_task_error(exc)
                 raise
@@ -185,9 +250,13 @@ class Task:
 
 def _mark_task_error(exc: BaseException) -> None:
     """Give a task's exception the ``error``/``cause`` a compiled Catch hands its handler,
-    so ``except E as err: err.error`` reads the same natively."""
+    so ``except E as err: err.error`` reads the same natively; and mark it as a
+    state's error, which ``except TaskFailed`` catches (``pyflow.native.catches``)."""
+    from pyflow import native
+
     if getattr(exc, "_pyflow_cause", None) is None:
         exc._pyflow_cause = _errors.lambda_cause(exc)  # type: ignore[attr-defined]
+    native.mark_origin(exc, "task")
     if not isinstance(exc, _errors.Error):
         try:
             exc.error = _errors.error_name(exc)  # type: ignore[attr-defined]
@@ -234,27 +303,50 @@ class WorkflowOptions:
 
 
 class Workflow:
-    """A ``@workflow`` function: a state machine when compiled, plain Python when called."""
+    """A ``@workflow`` function: a state machine when compiled, plain Python when called.
+
+    Called natively it behaves like an execution (``pyflow.native``): it works on a JSON
+    copy of its input, returns a JSON copy of its output, and matches errors in its
+    ``except`` clauses as Step Functions does. Called from a running workflow it is a
+    nested execution. ``fn`` is the function as written, for plain Python use.
+    """
 
     def __init__(self, fn: Callable[..., Any], options: WorkflowOptions) -> None:
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.options = options
         self.name = options.name or fn.__name__
+        self.signature = inspect.signature(fn)
+        self._native_fn: Callable[..., Any] | None = None
+        _register_code(fn)
+
+    @property
+    def native_fn(self) -> Callable[..., Any]:
+        """``fn`` prepared for native runs (``pyflow.native.prepared``), built once."""
+        if self._native_fn is None:
+            from pyflow import native
+
+            self._native_fn = native.prepared(self.fn)
+            _register_code(self._native_fn)
+        return self._native_fn
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.fn(*args, **kwargs)
+        from pyflow import native
+
+        return native.call_workflow(self, args, kwargs)
 
     def run(self, execution_input: dict[str, Any] | None = None) -> Any:
         """Run natively with an execution input, binding fields to parameters (DESIGN §2)."""
-        data = dict(execution_input or {})
+        from pyflow import native
+
+        data = native.input_copy(dict(execution_input or {}), f"the input of workflow {self.name!r}")
         kwargs: dict[str, Any] = {}
-        for param in inspect.signature(self.fn).parameters.values():
+        for param in self.signature.parameters.values():
             if param.name in data:
                 kwargs[param.name] = data[param.name]
             elif param.default is inspect.Parameter.empty:
                 raise _errors.MissingInput(f"missing input field {param.name!r}")
-        return self.fn(**kwargs)
+        return native.execute(self, (), kwargs)
 
     def __repr__(self) -> str:
         return f"<pyflow workflow {self.name}>"
@@ -269,15 +361,25 @@ def workflow(fn: Any = None, **options: Any) -> Any:
 
 
 class Fragment:
-    """A ``@fragment`` function: inlined at each call site when compiled."""
+    """A ``@fragment`` function: inlined at each call site when compiled.
+
+    Natively it runs prepared like a workflow body (``pyflow.native.prepared``), so its
+    ``except`` clauses match errors as the inlined states' Catches do."""
 
     def __init__(self, fn: Callable[..., Any], options: dict[str, Any]) -> None:
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.options = options
+        self._native_fn: Callable[..., Any] | None = None
+        _register_code(fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.fn(*args, **kwargs)
+        if self._native_fn is None:
+            from pyflow import native
+
+            self._native_fn = native.prepared(self.fn)
+            _register_code(self._native_fn)
+        return self._native_fn(*args, **kwargs)
 
 
 def fragment(fn: Any = None, **options: Any) -> Any:
@@ -288,15 +390,51 @@ def fragment(fn: Any = None, **options: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- builtins
+MAX_WAIT_SECONDS = 99_999_999  # the largest Seconds a Wait state accepts
+
+
 def wait(seconds: float | None = None, *, until: Any = None) -> None:
-    """Pause the workflow (an ASL ``Wait``): ``seconds`` or an ISO-8601 ``until``."""
+    """Pause the workflow (an ASL ``Wait``): ``seconds`` or an ISO-8601 ``until``.
+
+    The values a Wait state rejects at run time (negative, fractional or non-numeric
+    seconds, more than 99,999,999 of them, a malformed timestamp) fail natively with
+    the error the compiled run fails with (``_wait_error``)."""
     if (seconds is None) == (until is None):
         raise TypeError("pf.wait takes exactly one of seconds= or until=")
     if seconds is not None:
-        _clock.sleep(float(seconds))
+        _clock.sleep(float(_wait_seconds(seconds)))
         return
-    target = until if isinstance(until, _dt.datetime) else parse_timestamp(str(until))
+    target = until if isinstance(until, _dt.datetime) else _wait_timestamp(until)
     _clock.sleep(max(0.0, (target - _clock.now()).total_seconds()))
+
+
+def _wait_seconds(seconds: Any) -> int | float:
+    """``seconds`` if a Wait state accepts it: an integral number from 0 to 99,999,999."""
+    valid = (isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and math.isfinite(seconds)
+             and 0 <= seconds <= MAX_WAIT_SECONDS and int(seconds) == seconds)
+    if not valid:
+        raise _wait_error(f"The Wait state's Seconds must be an integer from 0 to {MAX_WAIT_SECONDS}, got {seconds!r}")
+    return seconds
+
+
+def _wait_timestamp(until: Any) -> _dt.datetime:
+    """``until`` parsed if a Wait state accepts it (RFC 3339 with a zone)."""
+    try:
+        if not isinstance(until, str) or "T" not in until.upper() or len(until) < 20:
+            raise ValueError(until)
+        return parse_timestamp(until)
+    except (ValueError, TypeError):
+        raise _wait_error(f"The Wait state's Timestamp is not a valid timestamp: {until!r}") from None
+
+
+def _wait_error(cause: str) -> _errors.Error:
+    """What a Wait state fails with for a bad value: a JSONata expression's
+    ``States.QueryEvaluationError``; in JSONPath, ``States.Runtime``."""
+    from pyflow import native
+
+    if native.query_language() == "jsonpath":
+        return _errors.Runtime(cause)
+    return _errors.QueryEvaluationError(cause)
 
 
 def parse_timestamp(text: str) -> _dt.datetime:
@@ -330,14 +468,32 @@ def timestamp(value: str) -> _dt.datetime:
 
 @contextlib.contextmanager
 def parallel(*, retry: Retry | Sequence[Retry] | None = None) -> Iterator[None]:
-    """A ``Parallel`` state; natively the branches run one after the other."""
-    yield
+    """A ``Parallel`` state; natively the branches run one after the other.
+
+    An error leaving the block is the Parallel state's error, which a Catch sees
+    (``except TaskFailed`` catches it even when a branch raised it)."""
+    try:
+        yield
+    except Exception as exc:
+        _state_error(exc)
+        raise
+
+
+def _state_error(exc: BaseException) -> None:
+    from pyflow import native
+
+    native.mark_origin(exc, "state")
 
 
 @contextlib.contextmanager
 def branch() -> Iterator[None]:
     """One branch of the enclosing ``pf.parallel()``."""
     yield
+
+
+class MapItems(list):  # type: ignore[type-arg]
+    """The items of ``for x in pf.map(xs):``: a list that tells native runs the loop is a
+    Map state (an error leaving its body is the Map's, see ``pyflow.native``)."""
 
 
 def map(  # noqa: A001 - the name users expect: pf.map
@@ -352,7 +508,7 @@ def map(  # noqa: A001 - the name users expect: pf.map
     """A ``Map`` state: ``pf.map(f, xs)`` returns ``[f(x) for x in xs]``;
     ``for x in pf.map(xs):`` iterates for side effects."""
     if items is None:
-        return list(fn_or_items)
+        return MapItems(fn_or_items)
     fn = fn_or_items
     retries = _as_retries(retry)
     items = list(items)
@@ -360,7 +516,11 @@ def map(  # noqa: A001 - the name users expect: pf.map
     if batch:
         # an ItemBatcher hands each iteration a list of items
         items = [items[i:i + batch] for i in range(0, len(items), batch)]
-    return [_run_with_retries(functools.partial(fn, item), retries) for item in items]
+    try:
+        return [_run_with_retries(functools.partial(fn, item), retries) for item in items]
+    except Exception as exc:
+        _state_error(exc)  # the Map state's error, whatever the iteration raised
+        raise
 
 
 def s3_items(*, bucket: str, prefix: str | None = None, key: str | None = None,
@@ -393,7 +553,11 @@ def s3_results(*, bucket: str, prefix: str | None = None) -> dict[str, Any]:
 
 def fail(error: str = "pyflow.Failed", cause: str = "") -> None:
     """End the execution with a ``Fail`` state."""
-    raise _errors.make_error(error, cause)
+    from pyflow import native
+
+    exc = _errors.make_error(error, cause)
+    native.mark_origin(exc, "raise")  # routed by name when compiled, like a raise statement
+    raise exc
 
 
 def sync(call_result: Any, **options: Any) -> Any:
@@ -447,9 +611,16 @@ class Activity:
         self.local = local
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Natively, ``local`` answers the activity, across a JSON boundary like a task's."""
+        from pyflow import native
+
         if self.local is None:
             raise RuntimeError(f"activity {self.name!r} has no local implementation for native runs")
-        return self.local(*args, **kwargs)
+        try:
+            return native.call_task(self.name, self.local, args, kwargs)
+        except Exception as exc:
+            _mark_task_error(exc)
+            raise
 
 
 # --------------------------------------------------------------------------- context

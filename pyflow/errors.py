@@ -58,6 +58,17 @@ ExceedToleratedFailureThreshold = _states(
 )
 
 
+class MarshalError(Error):
+    """A task returned a value that is not JSON (a ``datetime.date``, a set...): Lambda
+    cannot serialise the response and the Task fails with ``Runtime.MarshalError``."""
+
+    asl_name = "Runtime.MarshalError"
+
+    def __init__(self, cause: str = "", *args: Any) -> None:
+        super().__init__(cause, *args)
+        self._pyflow_cause = cause  # the engine's cause, not a Lambda error document
+
+
 class MissingInput(Error):
     """A workflow parameter without a default was absent from the execution input."""
 

@@ -6,9 +6,11 @@ fields are bound back to those parameters and checked with typeguard.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import os
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,7 +28,7 @@ def _check(value: Any, annotation: Any, what: str) -> None:
 
 def call_checked(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
     """Call ``fn`` checking its annotated parameters and return value."""
-    sig = inspect.signature(fn)
+    sig = _signature(fn)
     try:
         bound = sig.bind(*args, **kwargs)
     except TypeError as exc:
@@ -39,13 +41,37 @@ def call_checked(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[
     return result
 
 
+# A task is called many times (a loop, a Map, warm Lambda invocations): its signature
+# and resolved hints are computed once. Hints that do not resolve yet are not cached,
+# so a forward reference defined later in the module is checked once it exists.
+_signatures: "weakref.WeakKeyDictionary[Any, inspect.Signature]" = weakref.WeakKeyDictionary()
+_resolved_hints: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
+
+
+def _signature(fn: Callable[..., Any]) -> inspect.Signature:
+    try:
+        return _signatures[fn]
+    except (KeyError, TypeError):
+        sig = inspect.signature(fn)
+        with contextlib.suppress(TypeError):
+            _signatures[fn] = sig
+        return sig
+
+
 def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return _resolved_hints[fn]
+    except (KeyError, TypeError):
+        pass
     try:
         import typing
 
-        return typing.get_type_hints(fn)
+        hints = typing.get_type_hints(fn)
     except Exception:  # noqa: BLE001 - unresolvable hints are not checked
         return {}
+    with contextlib.suppress(TypeError):
+        _resolved_hints[fn] = hints
+    return hints
 
 
 def invoke(fn: Callable[..., Any], event: Any) -> Any:

@@ -82,11 +82,13 @@ def run(
     return run_definition(workflow_or_definition, execution_input, tasks=tasks, mocks=mocks, **options)
 
 
-def _native(workflow: Any, execution_input: Any) -> tuple[str, Any]:
+def _native(workflow: Any, execution_input: Any, query_language: str | None = None) -> tuple[str, Any]:
+    """The native run, mirroring the run-time errors of the target the compiled run uses."""
+    from pyflow import native
     from pyflow.api import virtual_time
     from pyflow.errors import error_name
 
-    with virtual_time():
+    with virtual_time(), native.target(query_language):
         try:
             return "SUCCEEDED", workflow.run(execution_input)
         except Exception as exc:  # noqa: BLE001 - any failure is the native run's error
@@ -106,7 +108,7 @@ def _pretty(value: Any) -> list[str]:
 
 def assert_agrees(workflow: Any, execution_input: Any = None, query_language: str | None = None) -> Execution:
     """Run ``workflow`` natively and compiled; raise ``DisagreementError`` with a diff if they differ."""
-    native_status, native_value = _native(workflow, execution_input)
+    native_status, native_value = _native(workflow, execution_input, query_language)
     compiled = run(workflow, execution_input, query_language=query_language)
     name = getattr(workflow, "name", repr(workflow))
     if native_status == "SUCCEEDED" and compiled.status == "SUCCEEDED":

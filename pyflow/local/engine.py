@@ -144,12 +144,26 @@ class StateScope:
         return Env(states, self.frame.variables, self.runner.functions)
 
 
+MAX_WAIT_SECONDS = 99_999_999  # the largest Seconds Step Functions accepts in a Wait state
+
+
+def _wait_seconds_ok(seconds: Any) -> bool:
+    """A Wait state's Seconds: an integral number from 0 to 99,999,999 (not a bool, NaN or infinity)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return False
+    return seconds == seconds and abs(seconds) != float("inf") and 0 <= seconds <= MAX_WAIT_SECONDS \
+        and int(seconds) == seconds
+
+
 def matches(names: list[str], error: str) -> bool:
     """The spec's ErrorEquals matching.
 
     ``States.Runtime`` is never retried or caught; ``States.ALL`` matches every
     other error but ``States.DataLimitExceeded`` (which only its own name
-    catches); ``States.TaskFailed`` matches all of those except ``States.Timeout``.
+    catches); ``States.TaskFailed`` matches all of those except ``States.Timeout``
+    and ``States.QueryEvaluationError``: a JSONata expression failing is not a task
+    failing (as AWS behaves, and sfnx and fakecloud model it), though ``States.ALL``
+    and its own name catch it.
     """
     if error == RUNTIME:
         return False
@@ -158,7 +172,7 @@ def matches(names: list[str], error: str) -> bool:
             return True
         if name == ALL and error != DATA_LIMIT:
             return True
-        if name == TASK_FAILED and error not in (TIMEOUT, DATA_LIMIT):
+        if name == TASK_FAILED and error not in (TIMEOUT, DATA_LIMIT, QUERY_ERROR):
             return True
     return False
 
@@ -454,8 +468,8 @@ class Runner:
                     raise StatesError(RUNTIME, f"Invalid path '{spec.source}' : SecondsPath could not be found in the input") from None
             else:
                 seconds = spec
-            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0 or int(seconds) != seconds:
-                raise StatesError(err, f"The Wait state's Seconds must be a non-negative integer, got {seconds!r}")
+            if not _wait_seconds_ok(seconds):
+                raise StatesError(err, f"The Wait state's Seconds must be an integer from 0 to {MAX_WAIT_SECONDS}, got {seconds!r}")
             self.sleep(float(seconds))
         else:
             if jsonata:

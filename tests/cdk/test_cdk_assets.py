@@ -31,7 +31,7 @@ def test_asset_holds_sources_runtime_and_pure_python_dependencies(poller_app: An
     assert names == ["jobs.py", "poller.py", "pyflow", "typeguard", "typing_extensions.py"]
     assert (asset / "pyflow" / "runtime.py").is_file()
     shipped = sorted(p.name for p in (asset / "pyflow").iterdir())
-    assert shipped == ["__init__.py", "api.py", "errors.py", "runtime.py"]  # no compiler, cli or cdk
+    assert shipped == ["__init__.py", "api.py", "errors.py", "native.py", "runtime.py"]  # no compiler, cli or cdk
     assert not list(asset.rglob("__pycache__"))
 
 
@@ -95,5 +95,5 @@ def test_source_directory_junk_and_output_dir_are_not_packaged(tmp_path: Path) -
     built = build_asset(src, exclude=[src / "out"])
     top = sorted(p.name for p in built.iterdir())
     assert top == ["flow.py", "pkg", "pyflow", "typeguard", "typing_extensions.py"]
-    assert sorted(p.name for p in (built / "pyflow").iterdir()) == ["__init__.py", "api.py", "errors.py", "runtime.py"]
+    assert sorted(p.name for p in (built / "pyflow").iterdir()) == ["__init__.py", "api.py", "errors.py", "native.py", "runtime.py"]
     assert build_asset(src, exclude=[src / "out"]) == built  # built once per process
