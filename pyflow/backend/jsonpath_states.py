@@ -555,6 +555,9 @@ class JsonPathLowering:
             if isinstance(o, ir.Parallel) and o.kind == "guard" and self.guard_may_fail(o):
                 self.fail(GUARD, o.span)
                 continue
+            if isinstance(o, ir.Parallel) and o.kind == "guard":
+                for b in o.branches:
+                    _test_by_choice(b)
             if isinstance(o, ir.Parallel):
                 inners = []
                 for b in o.branches:
@@ -1393,6 +1396,27 @@ class JsonPathLowering:
             st["Default"] = self.edge_to(("d", n), v, self.exit_env(n, v, d, P, rules), n, d, checks)
             if checks:
                 st["Choices"].append({**_not_all_str(checks), "Next": self.type_error()})
+
+
+def _test_by_choice(b: ir.SubMachine) -> None:
+    """A guarded ``if``/``while`` test (a branch returning ``{"test": <test>}``): the
+    branch decides it with a Choice and returns the bool (a comparison or and/or has no
+    JSONPath value; a Choice rule evaluates it, failing inside the branch as it would)."""
+    g = b.graph
+    for n in list(g.nodes):
+        r = op(g, n)
+        if not (isinstance(r, ir.Return) and isinstance(r.value, ir.DictExpr) and len(r.value.entries) == 1):
+            continue
+        (key, test), = r.value.entries
+        if key != ir.Const("test") or isinstance(test, ir.Const):
+            continue
+        g.nodes[n]["op"] = ir.Choice(tests=[test], kind="if", span=r.span, region=r.region,
+                                     name_prefix=r.name_prefix)
+        for label, value in (("r0", True), ("default", False)):
+            ret = max(g.nodes) + 1
+            g.add_node(ret, op=ir.Return(ir.DictExpr(((key, ir.Const(value)),)), span=r.span,
+                                         region=r.region, name_prefix=r.name_prefix))
+            g.add_edge(n, ret, key=label, label=label, assigns=[])
 
 
 def _not_all_str(paths: list[str]) -> dict[str, Any]:
