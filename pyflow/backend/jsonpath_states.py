@@ -238,16 +238,27 @@ class JsonPathLowering:
         computed before the Choice (or right where their one source variable is set)."""
         self.rules: dict[int, list[Any]] = {}
         placements: list[tuple[int, str, ir.Expr]] = []
+        # fields of the first Choice, read from the execution input as its document: stored
+        # under one field by a Pass with a ResultPath (the document stays, the rules read it)
+        self.doc_temps: dict[int, tuple[str, list[tuple[str, ir.Expr]]]] = {}
+        plain_choices: set[int] = set()
         for n in list(self.g.nodes):
             o = op(self.g, n)
             base = "$" if self.is_plain_first(n) else "$$.Execution.Input"
             em = PathEmitter(self.types(), input_base=base)
+            if base == "$" and isinstance(o, ir.Choice) and not self.defaults:
+                plain_choices.add(n)
 
             def mat(e: ir.Expr, t: str, n: int = n) -> str:
                 for m, name, x in placements:
-                    if x == e and (m == n or not ir.free_vars(e)):
+                    if x == e and (m == n or not ir.free_vars(e) and "." not in name):
                         return "$." + name
-                name = self.fresh("t")
+                if n in plain_choices and not ir.free_vars(e) and ir.is_pure(e):
+                    group, fields = self.doc_temps.setdefault(n, (self.fresh("t"), []))
+                    name = f"{group}.v{len(fields) + 1}"
+                    fields.append((name, e))
+                else:
+                    name = self.fresh("t")
                 self.var_types[name] = t if t != "any" else "any"
                 if isinstance(e, ir.Builtin) and e.name == "pf_json":
                     self.var_types[name] = "str"
@@ -295,6 +306,15 @@ class JsonPathLowering:
         sites = self.def_sites()
         for n, name, e in placements:
             fv = ir.free_vars(e)
+            if "." in name:  # stored by the Pass before the first Choice (doc_temps)
+                continue
+            if not fv and ir.is_pure(e) and plain_choices:
+                # the first state is a Choice that reads the input as its document: computed
+                # on its way out instead (an entry Pass would replace the document)
+                first = next(iter(plain_choices))
+                for _, _, d in self.g.out_edges(first, data=True):
+                    d["assigns"] = [(name, e)] + list(d.get("assigns", []))
+                continue
             if not fv and ir.is_pure(e):  # depends on the input only: computed once, at the start
                 self.place_at_site(("input", None), "", name, e)
                 continue
@@ -462,6 +482,15 @@ class JsonPathLowering:
             start = Ref("defaults")
         entry_env = simul(list(entry_data.get("assigns", [])), {})
         start_ref = self.edge_to(("entry", self.entry), first, entry_env, self.entry, entry_data)
+        if first in self.doc_temps:
+            group, fields = self.doc_temps[first]
+            em = PathEmitter(self.types(), input_base="$")
+            params: dict[str, Any] = {}
+            for name, e in fields:
+                set_field(params, name[len(group) + 1:], em.val(e))
+            self.add("doc_temps", "Prepare_" + self.base_name(first), self.line(first), {
+                "Type": "Pass", "Parameters": params, "ResultPath": "$." + group, "Next": start_ref})
+            start_ref = Ref("doc_temps")
         if self.defaults:
             self.states["defaults"]["Next"] = start_ref
         else:
@@ -526,6 +555,9 @@ class JsonPathLowering:
             if isinstance(o, ir.Parallel) and o.kind == "guard" and self.guard_may_fail(o):
                 self.fail(GUARD, o.span)
                 continue
+            if isinstance(o, ir.Parallel) and o.kind == "guard":
+                for b in o.branches:
+                    _test_by_choice(b)
             if isinstance(o, ir.Parallel):
                 inners = []
                 for b in o.branches:
@@ -1364,6 +1396,27 @@ class JsonPathLowering:
             st["Default"] = self.edge_to(("d", n), v, self.exit_env(n, v, d, P, rules), n, d, checks)
             if checks:
                 st["Choices"].append({**_not_all_str(checks), "Next": self.type_error()})
+
+
+def _test_by_choice(b: ir.SubMachine) -> None:
+    """A guarded ``if``/``while`` test (a branch returning ``{"test": <test>}``): the
+    branch decides it with a Choice and returns the bool (a comparison or and/or has no
+    JSONPath value; a Choice rule evaluates it, failing inside the branch as it would)."""
+    g = b.graph
+    for n in list(g.nodes):
+        r = op(g, n)
+        if not (isinstance(r, ir.Return) and isinstance(r.value, ir.DictExpr) and len(r.value.entries) == 1):
+            continue
+        (key, test), = r.value.entries
+        if key != ir.Const("test") or isinstance(test, ir.Const):
+            continue
+        g.nodes[n]["op"] = ir.Choice(tests=[test], kind="if", span=r.span, region=r.region,
+                                     name_prefix=r.name_prefix)
+        for label, value in (("r0", True), ("default", False)):
+            ret = max(g.nodes) + 1
+            g.add_node(ret, op=ir.Return(ir.DictExpr(((key, ir.Const(value)),)), span=r.span,
+                                         region=r.region, name_prefix=r.name_prefix))
+            g.add_edge(n, ret, key=label, label=label, assigns=[])
 
 
 def _not_all_str(paths: list[str]) -> dict[str, Any]:

@@ -323,3 +323,35 @@ def concat_in_try(value: object) -> str:
     except TypeError:
         text = "not a str"
     return text
+
+
+@workflow
+def input_test_first(v, name: str, other: str) -> str:
+    """The first Choice reads the input as its document; the truthiness of `v` (a field
+    computed before it) is stored with a ResultPath, so `name` and `other` stay readable."""
+    if name < other:
+        return "lt"
+    if v:
+        return "v"
+    return "no"
+
+
+@task
+def bump(n: int) -> int:
+    if n > 5:
+        raise Rejected(f"{n} is too big")
+    return n + 1
+
+
+@workflow
+def if_in_try(n: int) -> int:
+    """An `if` inside `try`: its test is guarded by a one-branch Parallel whose Choice
+    decides it (a comparison has no JSONPath value); a raising task goes to the handler."""
+    try:
+        if n > 0:
+            r = bump(n)
+        else:
+            r = 0
+    except Rejected:
+        r = -1
+    return r
