@@ -41,6 +41,8 @@ class TaskMeta:
 def template(e: ir.Expr, em: Emitter) -> Any:
     """A field value: JSON where the value is constant, ``{% ... %}`` where it is not."""
     if isinstance(e, ir.Const):
+        if e.value == "":  # asl-validator's schema rejects an empty string field value
+            return '{% "" %}'
         return _literal(e.value)
     if isinstance(e, ir.DictExpr) and e.entries and all(
             isinstance(k, ir.Const) and isinstance(k.value, str) for k, _ in e.entries):
