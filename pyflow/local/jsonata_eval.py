@@ -68,24 +68,19 @@ def _with_nulls(value: Any) -> Any:
     if value is None:
         return NULL
     if isinstance(value, dict):
-        out: Any = None
-        for key, item in value.items():
-            converted = _with_nulls(item) if isinstance(item, (dict, list)) or item is None else item
-            if converted is not item:
-                if out is None:
-                    out = dict(value)
-                out[key] = converted
-        return value if out is None else out
-    if isinstance(value, list):
-        out = None
-        for i, item in enumerate(value):
-            converted = _with_nulls(item) if isinstance(item, (dict, list)) or item is None else item
-            if converted is not item:
-                if out is None:
-                    out = list(value)
-                out[i] = converted
-        return value if out is None else out
-    return value
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return value
+    out: Any = None
+    for key, item in items:
+        converted = _with_nulls(item)
+        if converted is not item:
+            if out is None:
+                out = type(value)(value)
+            out[key] = converted
+    return value if out is None else out
 
 
 class _NullsCache:
