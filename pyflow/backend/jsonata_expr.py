@@ -10,6 +10,7 @@ mangled by the frontend's reserved-prefix rule).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 import re
 from dataclasses import dataclass, field
 
@@ -220,7 +221,7 @@ class Emitter:
                     f"($type({a}) = \"number\" and $type({b}) = \"number\") ? {a} + {b} : "
                     f"{error('TypeError: unsupported operand types for +')})")
         if e.op == "*" and not (lt in NUMERIC | {"bool"} and rt in NUMERIC | {"bool"}):
-            return self.multiply(left, right)
+            return self.multiply(left, right, lt, rt)
         if e.op in ("-", "*", "/"):
             return f"({left} {e.op} {right})"
         if e.op == "//":
@@ -232,10 +233,13 @@ class Emitter:
             return f"$power({left}, {right})"
         raise AssertionError(e.op)
 
-    def multiply(self, left: str, right: str) -> str:
+    def multiply(self, left: str, right: str, lt: str = "any", rt: str = "any") -> str:
         """Python's ``*``: numbers multiply (booleans count as 0 and 1), a str or a list
-        times an int repeats it (nothing for a count below 1)."""
+        times an int repeats it (nothing for a count below 1). A side whose type is
+        known leaves only the other side's cases to test (a third of the text for
+        ``record["size"] * 6``, the common shape)."""
         a, b, n, q, i = self.tmp("a"), self.tmp("b"), self.tmp("n"), self.tmp("q"), self.tmp("i")
+        fail = error("TypeError: unsupported operand types for *")
 
         def num(v: str) -> str:
             return f"($type({v}) = \"boolean\" ? ({v} ? 1 : 0) : {v})"
@@ -246,16 +250,29 @@ class Emitter:
         def is_int(v: str) -> str:
             return f"($type({v}) = \"boolean\" or ($type({v}) = \"number\" and {v} = $floor({v})))"
 
-        def repeat(seq: str, count: str) -> str:
-            return (f"({n} := {num(count)}; $type({seq}) = \"string\" ? ({n} < 1 ? \"\" : "
-                    f"$join($map([1..{n}], function({i}) {{ {seq} }}))) : "
-                    f"({n} < 1 ? [] : $reduce([1..{n}], function({q}, {i}) {{ $append({q}, {seq}) }}, [])))")
+        def repeat(seq: str, count: str, seq_type: str = "any") -> str:
+            as_str = f"({n} < 1 ? \"\" : $join($map([1..{n}], function({i}) {{ {seq} }})))"
+            as_list = f"({n} < 1 ? [] : $reduce([1..{n}], function({q}, {i}) {{ $append({q}, {seq}) }}, []))"
+            body = as_str if seq_type == "str" else as_list if seq_type == "list" else \
+                f"$type({seq}) = \"string\" ? {as_str} : {as_list}"
+            return f"({n} := {num(count)}; {body})"
 
         seq = "($type({0}) = \"string\" or $type({0}) = \"array\")"
+        if lt in NUMERIC | {"bool"} or rt in NUMERIC | {"bool"} or lt in ("str", "list") or rt in ("str", "list"):
+            # one side known: name it b (the other, a, is tested)
+            known, known_type, other = (right, rt, left) if rt != "any" else (left, lt, right)
+            head = f"{a} := {other}; {b} := {known}; "
+            if known_type in ("str", "list"):
+                return f"({head}{is_int(a)} ? {repeat(b, a, known_type)} : {fail})"
+            if known_type == "float":
+                return f"({head}{is_num(a)} ? {num(a)} * {b} : {fail})"
+            count_ok = "" if known_type in ("int", "bool") else f" and {b} = $floor({b})"
+            return (f"({head}{is_num(a)} ? {num(a)} * {num(b) if known_type == 'bool' else b} : "
+                    f"({seq.format(a)}{count_ok}) ? {repeat(a, b)} : {fail})")
         return (f"({a} := {left}; {b} := {right}; ({is_num(a)} and {is_num(b)}) ? {num(a)} * {num(b)} : "
                 f"({seq.format(a)} and {is_int(b)}) ? {repeat(a, b)} : "
                 f"({is_int(a)} and {seq.format(b)}) ? {repeat(b, a)} : "
-                f"{error('TypeError: unsupported operand types for *')})")
+                f"{fail})")
 
     def e_UnaryOp(self, e: ir.UnaryOp) -> str:
         if e.op == "not":
@@ -729,25 +746,23 @@ class Emitter:
         return self.dict_entries(d, f"[[{pair}]]")
 
 
-def top_level(text: str):
-    """(index, char, depth) for each character of JSONata ``text`` outside string
-    literals; depth counts open brackets including the one at that index."""
-    depth, quote, escaped = 0, "", False
-    for i, ch in enumerate(text):
-        if quote:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == quote:
-                quote = ""
-            continue
-        if ch in "\"'":
-            quote = ch
-            continue
+# a string literal (skipped whole, to its end if unterminated) or one structural character
+_STRUCTURE = re.compile(r""""(?:[^"\\]|\\.)*(?:"|\\?\Z)|'(?:[^'\\]|\\.)*(?:'|\\?\Z)|[\[\](){};:]""", re.S)
+
+
+def top_level(text: str) -> Iterator[tuple[int, str, int]]:
+    """(index, char, depth) for each bracket, ``;`` and ``:`` of JSONata ``text``
+    outside string literals; depth counts open brackets including the one at that
+    index. A regex finds them: the emitted expressions are long, and a loop over
+    every character was a tenth of a large workflow's compile."""
+    depth = 0
+    for match in _STRUCTURE.finditer(text):
+        ch = match.group()
+        if len(ch) != 1 or ch in "\"'":
+            continue  # a string literal
         if ch in "[({":
             depth += 1
-        yield i, ch, depth
+        yield match.start(), ch, depth
         if ch in "])}":
             depth -= 1
 

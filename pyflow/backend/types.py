@@ -93,8 +93,10 @@ class Types:
                 if lt == rt == "int" and e.op != "**":
                     return "int"
                 return "number" if "number" in (lt, rt) or e.op == "**" else "float"
+            if e.op == "*" and "any" in (lt, rt) and not {lt, rt} & {"float"}:
+                return "any"  # an int times a str or a list repeats it
             if (lt in NUMERIC and rt == "any") or (rt in NUMERIC and lt == "any"):
-                # Python's arithmetic with a number either fails or gives a number
+                # otherwise Python's arithmetic with a number either fails or gives a number
                 return "number"
             return "any"
         if isinstance(e, ir.UnaryOp):

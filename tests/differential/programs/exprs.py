@@ -39,6 +39,20 @@ def untyped_times(a, b):
 
 
 @workflow
+def times_known(a, n: int, f: float, s: str, xs: list, b: bool, op: str):
+    """One side's type is known: only the other side is tested at run time."""
+    if op == "int":
+        return [a * n, n * a, a * 3]
+    if op == "float":
+        return [a * f, 1.5 * a]
+    if op == "str":
+        return [s * a, a * "ab"]
+    if op == "list":
+        return [a * xs, [0] * a]
+    return [a * b, True * a]
+
+
+@workflow
 def bool_arithmetic(a: bool, n: int) -> list:
     return [a * n, a + n, n - a, a / 2, a < n]
 
