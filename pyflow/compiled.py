@@ -60,6 +60,11 @@ class CompiledWorkflow:
         return dumps_definition(self.definition)
 
     @property
+    def deployed_json(self) -> str:
+        """The definition as deployed (``dumps_deployed``): same content, no indentation."""
+        return dumps_deployed(self.definition)
+
+    @property
     def substitutions(self) -> tuple[str, ...]:
         """Every ``${name}`` the definition uses, sorted."""
         names = {t.name for t in self.tasks} | {w.name for w in self.nested} | set(self.activities)
@@ -91,6 +96,15 @@ class CompiledWorkflow:
 
 def dumps_definition(definition: dict[str, Any]) -> str:
     return json.dumps(definition, indent=2, ensure_ascii=False) + "\n"
+
+
+def dumps_deployed(definition: dict[str, Any]) -> str:
+    """The definition as it is deployed: without indentation, as the CDK writes it.
+
+    Step Functions' 1 MB limit counts these bytes, so PF120 measures this form and
+    ``pyflow synth`` deploys it; the indented ``dumps_definition`` is for reading.
+    """
+    return json.dumps(definition, separators=(",", ":"), ensure_ascii=False)
 
 
 def _activity_local(source: Path | None, name: str) -> Callable[..., Any] | None:

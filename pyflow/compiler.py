@@ -15,7 +15,7 @@ from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
 
-from pyflow.compiled import CompiledWorkflow, TaskInfo, dumps_definition
+from pyflow.compiled import CompiledWorkflow, TaskInfo, dumps_deployed
 from pyflow.diagnostics import CompileError, Reporter, Span
 
 QUERY_LANGUAGES = ("jsonata", "jsonpath")
@@ -118,7 +118,7 @@ def _compile_file(path: Path, function: str, query_language: str | None,
     sigs = sorted(lowered.tasks.values(), key=lambda s: s.name)
     tasks = tuple(
         TaskInfo(sig.name, sig.function, sig.module.name, sig.module.path, sig.module.root,
-                 dict(sig.options), sig.module.span(sig.node).line)
+                 dict(sig.options), sig.module.name_span(sig.node).line)
         for sig in sigs if sig.kind == "lambda" and sig.node is not None
     )
     key = (str(mod.path), function)
@@ -226,7 +226,7 @@ MAX_DEFINITION_BYTES = 1_048_576
 
 
 def _check_limits(definition: dict[str, Any], mod: Any, info: Any, reporter: Reporter) -> None:
-    size = len(dumps_definition(definition).encode("utf-8"))
+    size = len(dumps_deployed(definition).encode("utf-8"))
     if size > MAX_DEFINITION_BYTES:
         reporter.error("PF120", f"the definition is {size:,} bytes; Step Functions accepts at most 1 MB",
                        mod.name_span(info.node),

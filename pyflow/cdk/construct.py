@@ -35,7 +35,7 @@ from constructs import Construct
 
 from pyflow.cdk.assets import build_asset
 from pyflow.cdk.source import WorkflowSource, compile_source, query_language_name
-from pyflow.compiled import CompiledWorkflow, TaskInfo, dumps_definition
+from pyflow.compiled import CompiledWorkflow, TaskInfo, dumps_deployed
 
 #: The Lambda entry point of every task (``PYFLOW_TASK`` says which task).
 HANDLER = "pyflow.runtime.handler"
@@ -93,14 +93,15 @@ def definition_text(compiled: CompiledWorkflow, *, comment: str | None, timeout:
 
     They must live in the definition: for a string definition body the CDK ignores
     its ``comment``/``timeout`` props, and CloudFormation has no such properties.
-    Unchanged definitions keep the compiler's bytes exactly.
+    The text is the deployed form (no indentation), the bytes Step Functions' 1 MB
+    limit and PF120 count; unchanged definitions are ``compiled.deployed_json``.
     """
     seconds = int(timeout.to_seconds()) if isinstance(timeout, cdk.Duration) else timeout
     definition = compiled.definition
     if (comment is None or definition.get("Comment") == comment) and (
         seconds is None or definition.get("TimeoutSeconds") == seconds
     ):
-        return compiled.json
+        return compiled.deployed_json
     updated: dict[str, Any] = {}
     head = {k: definition[k] for k in ("QueryLanguage",) if k in definition}
     updated.update(head)
@@ -111,7 +112,7 @@ def definition_text(compiled: CompiledWorkflow, *, comment: str | None, timeout:
             updated[key] = value
     if seconds is not None:
         updated["TimeoutSeconds"] = int(seconds)
-    return dumps_definition(updated)
+    return dumps_deployed(updated)
 
 
 def _runtime(value: Any) -> lambda_.Runtime:

@@ -195,5 +195,5 @@ def test_a_workflow_function_is_compiled_and_deployed(tmp_path: Path) -> None:
     assert sorted(flow.functions) == ["audit", "final", "status_of", "submit"]
     resources = _synth(app, "FromFunction")["Resources"]
     (machine,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
-    assert machine["DefinitionString"] == flow.compiled.json
+    assert machine["DefinitionString"] == flow.compiled.deployed_json
     assert sorted(machine["DefinitionSubstitutions"]) == list(flow.compiled.substitutions)

@@ -6,6 +6,7 @@ source line, a caret under the right columns, and ``= help:``.
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -738,6 +739,27 @@ def test_pf120_definition_too_large(tmp_path):
     text = d.render()
     assert text.startswith(f"flow.py:{d.span.line}:{d.span.col}: error[PF120]: ")
     assert "   = help: " in text
+
+
+def test_pf120_counts_the_deployed_bytes_not_the_printed_indentation(tmp_path, monkeypatch):
+    """Step Functions counts the definition as deployed (``pyflow synth`` sends it
+    without indentation); the indented text ``pyflow compile`` prints is bigger."""
+    import pyflow.compiler
+
+    source = body('''
+        @workflow
+        def wf(order: dict):
+            return submit_job({"order": order, "a": {"b": {"c": {"d": [1, 2]}}}})
+    ''')
+    path = write(tmp_path, "flow.py", source)
+    compiled = compile_workflow(f"{path}:wf")
+    deployed, printed = len(compiled.deployed_json.encode()), len(compiled.json.encode())
+    assert json.loads(compiled.deployed_json) == compiled.definition and deployed < printed
+    monkeypatch.setattr(pyflow.compiler, "MAX_DEFINITION_BYTES", deployed)
+    assert compile_workflow(f"{path}:wf").definition == compiled.definition  # at the limit, under the printed size
+    monkeypatch.setattr(pyflow.compiler, "MAX_DEFINITION_BYTES", deployed - 1)
+    d = find(compile_error(path), "PF120", *position(source, "wf(order"))
+    assert f"the definition is {deployed:,} bytes" in d.message
 
 
 # ----------------------------------------------------------------------------- several errors
