@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import libcst as cst
@@ -57,6 +57,7 @@ MAX_EXPR_DEPTH = 100
 _NOT_EXPRESSION_HOLDERS = (cst.BaseParenthesizableWhitespace, cst.LeftParen, cst.RightParen, cst.Comma,
                            cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.Dot)
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_KINDS: dict[type, int] = {}  # 0: not walked, 1: a node, 2: an expression (one level deeper)
 
 
 def _node_fields(kind: type) -> tuple[str, ...]:
@@ -66,26 +67,41 @@ def _node_fields(kind: type) -> tuple[str, ...]:
     return names
 
 
+def _walk_kind(kind: type) -> int:
+    """How the depth walk treats values of type ``kind``, decided once per type:
+    libcst's node classes are ABCs, and ``isinstance`` against them per node was
+    most of the walk's time."""
+    found = _KINDS.get(kind)
+    if found is None:
+        if not issubclass(kind, cst.CSTNode) or issubclass(kind, _NOT_EXPRESSION_HOLDERS):
+            found = 0
+        else:
+            found = 2 if issubclass(kind, cst.BaseExpression) else 1
+        _KINDS[kind] = found
+    return found
+
+
+def _children(n: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, int]]:
+    """``n``'s child nodes that can hold expressions or names, each with its walk kind
+    (2 for an expression). It reads the nodes' fields directly: libcst's ``children``
+    runs a visitor per node, which made these walks a tenth of a large workflow's compile."""
+    for name in _node_fields(type(n)):
+        value = getattr(n, name)
+        for child in (value if type(value) in (tuple, list) else (value,)):
+            kind = _walk_kind(type(child))
+            if kind:
+                yield child, kind
+
+
 def _nested_deeper_than(node: cst.CSTNode, limit: int) -> bool:
     """Whether ``node``'s tree is more than ``limit`` expressions deep (iteratively: no
-    recursion). It reads the nodes' fields directly: libcst's ``children`` runs a
-    visitor per node, which made this check a tenth of a large workflow's compile."""
+    recursion)."""
     stack = [(node, 1)]
     while stack:
         n, depth = stack.pop()
         if depth > limit:
             return True
-        for name in _node_fields(type(n)):
-            value = getattr(n, name)
-            if isinstance(value, cst.CSTNode):
-                kids: Any = (value,)
-            elif isinstance(value, (tuple, list)):
-                kids = value
-            else:
-                continue
-            for child in kids:
-                if isinstance(child, cst.CSTNode) and not isinstance(child, _NOT_EXPRESSION_HOLDERS):
-                    stack.append((child, depth + 1 if isinstance(child, cst.BaseExpression) else depth))
+        stack.extend((child, depth + kind - 1) for child, kind in _children(n))
     return False
 
 
@@ -192,7 +208,7 @@ def _name_reads(node: cst.CSTNode, counts: dict[str, int]) -> None:
             continue
         if isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and n is not node:
             continue
-        stack.extend(n.children)
+        stack.extend(child for child, _ in _children(n))
 
 
 def shared_item_assignments(body: cst.BaseSuite) -> dict[int, tuple[str, str]]:

@@ -142,8 +142,39 @@ def _own(g: nx.MultiDiGraph, u: int) -> list:
     return []
 
 
+# An assignment folded into the state before it has the earlier values of that state's
+# ``Assign`` substituted into it. Past these sizes (IR nodes) it stays a state of its
+# own: one transition instead of a definition that grows faster than the source
+# (``x = x + x`` forty times over would double the expression forty times).
+FOLD_MAX_NODES = 256    # the folded expression
+FOLD_MAX_COPIED = 32    # the nodes that copying an earlier value more than once adds
+
+
+def _grows(seq: list) -> bool:
+    """Whether folding ``seq`` into one simultaneous assignment copies earlier values
+    more than FOLD_MAX_COPIED extra nodes' worth into one expression, or builds an
+    expression over FOLD_MAX_NODES."""
+    sizes: dict[str, int] = {}
+    for x, e in seq:
+        reads: dict[str, int] = {}
+        size = 0
+        for node in ir.walk(e):
+            if isinstance(node, ir.Var) and node.name in sizes:
+                reads[node.name] = reads.get(node.name, 0) + 1
+                size += sizes[node.name]
+            else:
+                size += 1
+        copied = sum((k - 1) * sizes[name] for name, k in reads.items() if sizes[name] > 1)
+        if copied > FOLD_MAX_COPIED or size > FOLD_MAX_NODES:
+            return True
+        sizes[x] = size
+    return False
+
+
 def _can_fold(before: list, new: ir.Assign | None, after: list | None = None) -> bool:
     impure = {x for x, e in before if not ir.is_pure(e)}
+    if _grows(list(before) + ([(new.target, new.value)] if new is not None else list(after or []))):
+        return False
     if new is not None:
         if impure & ir.free_vars(new.value):
             return False

@@ -268,3 +268,19 @@ def test_within_limits_still_compiles(tmp_path):
     write(tmp_path, {"flow.py": PRE + "@workflow\ndef wf(x: int = 5):\n" + WITHIN["small-loop"]})
     compiled = compile_workflow(f"{tmp_path / 'flow.py'}:wf")
     assert json.loads(compiled.json)["States"]
+
+
+@pytest.mark.parametrize("lang", ["jsonata", "jsonpath"])
+def test_doubling_chain_stays_linear(tmp_path, lang):
+    """``x = x + x`` forty times: folding each assignment into the state before it
+    would copy the expression twice per line (2**40 nodes, a compile that never
+    ends). Past one copy a computed value is left in a state of its own instead."""
+    from pyflow.local import run_definition
+
+    doublings = 40
+    write(tmp_path, {"flow.py": PRE + "@workflow\ndef wf(x: int):\n    x = work(x)\n"
+                     + "    x = x + x\n" * doublings + "    return work(x)\n"})
+    compiled = compile_workflow(f"{tmp_path / 'flow.py'}:wf", query_language=lang)
+    assert len(compiled.deployed_json) < 400 * doublings  # linear in the source, not exponential
+    run = run_definition(compiled.definition, {"x": 3}, tasks=compiled.task_functions())
+    assert run.status == "SUCCEEDED" and run.output == 3 * 2 ** doublings
