@@ -53,6 +53,11 @@ class CompiledWorkflow:
     source: Path | None = None
     # state name -> {"line": source line, "kind": IR op, "conditions": [Python text of each Choice rule]}
     source_map: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # every file the compile read (this workflow's and its nested workflows') with the
+    # SHA-256 of what was read, and the module files it looked for and did not find:
+    # what a cached result depends on
+    inputs: tuple[tuple[Path, str], ...] = ()
+    absent: tuple[Path, ...] = ()
 
     @property
     def json(self) -> str:

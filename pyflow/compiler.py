@@ -138,6 +138,8 @@ def _compile_file(path: Path, function: str, query_language: str | None,
         name=str(info.options.get("name") or info.name), definition=definition, query_language=lang,
         options=dict(info.options), tasks=tasks, nested=tuple(nested), activities=activities,
         warnings=tuple(reporter.warnings), source=mod.path,
+        inputs=tuple(sorted({*loader.digests.items(), *(i for child in nested for i in child.inputs)})),
+        absent=tuple(sorted({*loader.absent, *(p for child in nested for p in child.absent)})),
     )
 
 

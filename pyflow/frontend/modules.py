@@ -9,6 +9,7 @@ imported from, caching each file once and reporting import cycles.
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 import os
 from dataclasses import dataclass, field
@@ -229,6 +230,10 @@ class ModuleLoader:
         self.reporter = reporter
         self.cache: dict[Path, SourceModule | None] = {}
         self._loading: list[Path] = []
+        # module files looked for and not found: creating one would change what an
+        # import resolves to, so they are inputs of the compile as much as the files read
+        self.absent: set[Path] = set()
+        self.digests: dict[Path, str] = {}  # SHA-256 of each file as read
 
     def load(self, path: Path, root: Path | None = None, blame: Span | None = None) -> SourceModule | None:
         path = path.resolve()
@@ -237,6 +242,7 @@ class ModuleLoader:
         root = (root or path.parent).resolve()
         try:
             raw = path.read_bytes()
+            self.digests[path] = hashlib.sha256(raw).hexdigest()
         except OSError as exc:
             self.reporter.error("PF002", f"cannot read {display_path(path)}: {exc.strerror or exc}", _resolve(blame))
             self.cache[path] = None
@@ -391,7 +397,9 @@ class ModuleLoader:
             candidates.append(root / rel.with_suffix(".py") if module_part else None)
             candidates.append(root / rel / "__init__.py")
         for cand in candidates:
-            if cand is not None and cand.is_file():
+            if cand is not None and not cand.is_file():
+                self.absent.add(cand.absolute())
+            elif cand is not None:
                 if cand.resolve() in self._loading:
                     self.reporter.error(
                         "PF004", f"circular import: {cand.name} imports back into a module being read", _resolve(blame),

@@ -111,9 +111,10 @@ def test_quick_compile_run_prints_one_json_object() -> None:
     assert result["job_poller_in_process"]["states"] == 6
     assert len(result["generated"]["sizes"]) == 3
     assert all(row["outcome"] == "ok" for row in result["generated"]["sizes"].values())
-    for engine in ("pyflow", "sfnx"):
+    for engine in ("pyflow", "pyflow_cold", "sfnx"):
         assert result["whole_process"][engine]["exit"] == 0
         assert result["whole_process"][engine]["states"] is not None
-    assert "growth_exponent" in result["generated"] and "ratio" in result["whole_process"]
+    assert result["whole_process"]["same_output"]  # the cached compile prints the cold one's bytes
+    assert "growth_exponent" in result["generated"] and "ratio_cold" in result["whole_process"]
     table = render_table(report["sections"])  # the table the run without --json prints
     assert "growth exponent" in table and "pyflow/sfnx" in table
