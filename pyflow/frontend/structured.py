@@ -12,6 +12,8 @@ one-branch Parallel, so Python's ``except`` still sees the error.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import builtins
 from collections import Counter
 from dataclasses import dataclass, field
@@ -209,15 +211,26 @@ class StructuredLowering:
                 moved[n] = self._guard(n, o, [("value", o.value)], lambda v, o=o: ir.Assign(o.target, v["value"], span=o.span))
             elif isinstance(o, ir.Branch) and ir.may_fail(o.test):
                 moved[n] = self._guard(n, o, [("test", o.test)], lambda v, o=o: ir.Branch(v["test"], o.kind, span=o.span))
-            elif isinstance(o, ir.Wait):
-                parts = [(k, e) for k, e in (("seconds", o.seconds), ("timestamp", o.timestamp))
-                         if e is not None and ir.may_fail(e)]
-                if parts:
-                    moved[n] = self._guard(n, o, parts, lambda v, o=o: ir.Wait(v.get("seconds", o.seconds),
-                                                                   v.get("timestamp", o.timestamp), span=o.span))
+            elif isinstance(o, ir.Wait) and not all(isinstance(e, (ir.Const, type(None))) for e in (o.seconds, o.timestamp)):
+                # only the Wait itself finds a computed value out of range (-1, 1.5, "soon")
+                moved[n] = self._guard_state(n, o)
             elif isinstance(o, ir.Return) and ir.may_fail(o.value):
                 moved[n] = self._guard(n, o, [("value", o.value)], lambda v, o=o: ir.Return(v["value"], span=o.span))
         return moved
+
+    def _guard_state(self: "FunctionLowerer", n: int, o: ir.Op) -> int:
+        """The state itself moves into a one-branch Parallel whose Catch stands for its own."""
+        graph = self.graph
+        inner = dataclasses.replace(o, region=0, name_prefix=o.name_prefix)
+        nodes = [self.new(ir.Entry()), self.new(inner), self.new(ir.Return(ir.Const(None), span=o.span))]
+        for u, v in zip(nodes, nodes[1:]):
+            graph.add_edge(u, v, key="next", label="next", assigns=[])
+        sub = ir.SubMachine(graph.subgraph(nodes).copy(), nodes[0])
+        graph.remove_nodes_from(nodes)
+        for node_ in sub.graph.nodes:
+            sub.graph.nodes[node_]["op"].region = 0
+        graph.nodes[n]["op"] = ir.Parallel([sub], kind="guard", span=o.span, region=o.region, name_prefix=o.name_prefix)
+        return n
 
     def _guard(self: "FunctionLowerer", n: int, o: ir.Op, parts: list[tuple[str, ir.Expr]],
                rebuild: Callable[[dict[str, ir.Expr]], ir.Op]) -> int:
