@@ -202,7 +202,16 @@ class Conditions:
         if isinstance(right, ir.Const):
             v = right.value
             if isinstance(v, (list, dict)):
-                raise NotExpressible("`==` with a list or dict (Choice rules compare scalars only)")
+                if v or lt not in ("list", "dict", "any"):
+                    if lt in KINDS and not KINDS[lt] & _value_kinds(v):
+                        return False  # a str, a number ... never equals a list or a dict
+                    raise NotExpressible("`==` with a non-empty list or dict (Python compares them item by "
+                                         "item; Choice rules compare only strs, numbers, bools and null)")
+                if lt == "list" and not v and self.em.path(left) is not None:
+                    return _not({"Variable": self.em.path(left) + "[0]", "IsPresent": True})
+                # `a == []`: the value's JSON text is `[]` (a str "[]" prints as "\"[]\"")
+                text = self.mat(ir.Builtin("pf_json", (left,)), "str")
+                return {"Variable": text, "StringEquals": json.dumps(v)}
             p = self.operand(left)
             if v is None:
                 return {"Variable": p, "IsNull": True}

@@ -244,3 +244,27 @@ def untyped_both(a, b) -> str:
     if a == b:
         return "same"
     return "different"
+
+
+@workflow
+def empty_collections(a, xs: list, d: dict, n: int) -> str:
+    """`== []` and `== {}` test the value's JSON text: `[]` is only the empty list."""
+    out = "start"
+    if a == []:
+        out = out + "|a-empty-list"
+    if a != {}:
+        out = out + "|a-not-empty-dict"
+    if xs == []:
+        out = out + "|xs-empty"
+    if d == {}:
+        out = out + "|d-empty"
+    if n == []:
+        out = out + "|n-empty-list"
+    return out
+
+
+@workflow
+def equals_nonempty_list(a) -> str:
+    if a == ["x"]:
+        return "same"
+    return "different"

@@ -46,6 +46,9 @@ CASES: dict[Any, list[dict[str, Any]]] = {
     cp.elif_chain: [{"a": a, "n": 1} for a in ("stop", 0, 1, 2, True, 0.5, "go", None, [])],
     cp.count_up: [{"limit": v} for v in (3, 2.5, 0, -1, True, False, "3", None, [3], {})],
     cp.caught_type_error: [{"a": a, "n": 1} for a in (0, 1, 2, True, "a", None, [], {})],
+    cp.empty_collections: [{"a": a, "xs": xs, "d": d, "n": 0}
+                           for a, xs, d in (([], [], {}), ({}, [None], {"k": None}), ("[]", [[]], {}), ("{}", [], {"": 0}),
+                                            (0, [0], {}), (None, [], {}), (False, [], {}), ([0], [], {}), ({"k": 1}, [], {}))],
 }
 
 ALL = [(wf, i) for wf, inputs in CASES.items() for i in inputs]
@@ -54,6 +57,7 @@ REJECTED = {
     cp.maybe_lists_order: "`<` between two values that may both be lists",
     cp.maybe_lists_equal: "`==` between two values that may both be dicts",
     cp.untyped_both: "`==` between two values that may both be dicts or lists",
+    cp.equals_nonempty_list: "`==` with a non-empty list or dict",
 }
 
 
