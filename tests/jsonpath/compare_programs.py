@@ -224,6 +224,20 @@ def caught_type_error(a, n: int) -> str:
     return out
 
 
+@task
+def bump(n: int) -> int:
+    return n + 1
+
+
+@workflow
+def while_in_map(xs: list) -> None:
+    """A Map (one item at a time) whose body's while compares the item, of unknown type."""
+    for x in xs:
+        n = 0
+        while n < x:
+            n = bump(n) + 1
+
+
 # ------------------------------------------------------------------ still PF130
 @workflow
 def maybe_lists_order(a, xs: list) -> str:

@@ -46,6 +46,7 @@ CASES: dict[Any, list[dict[str, Any]]] = {
     cp.elif_chain: [{"a": a, "n": 1} for a in ("stop", 0, 1, 2, True, 0.5, "go", None, [])],
     cp.count_up: [{"limit": v} for v in (3, 2.5, 0, -1, True, False, "3", None, [3], {})],
     cp.caught_type_error: [{"a": a, "n": 1} for a in (0, 1, 2, True, "a", None, [], {})],
+    cp.while_in_map: [{"xs": [2, 0.5, True, -1]}, {"xs": []}, {"xs": [1, "a"]}, {"xs": [None]}, {"xs": [[1]]}],
     cp.empty_collections: [{"a": a, "xs": xs, "d": d, "n": 0}
                            for a, xs, d in (([], [], {}), ({}, [None], {"k": None}), ("[]", [[]], {}), ("{}", [], {"": 0}),
                                             (0, [0], {}), (None, [], {}), (False, [], {}), ([0], [], {}), ({"k": 1}, [], {}))],
@@ -118,6 +119,15 @@ def test_type_error_is_tested_first_and_fails_the_run() -> None:
                                    {"Variable": "$$.Execution.Input.a", "IsBoolean": True}]}
     fail = d["States"]["TypeError_comparison"]
     assert fail["Type"] == "Fail" and fail["Error"] == "TypeError"
+
+
+def test_a_map_item_compared_in_a_while() -> None:
+    """The Map's item is assigned on entry to its body: the while's Pass may carry it."""
+    d = _compile(cp.while_in_map).definition
+    (m,) = [s for s in d["States"].values() if s["Type"] == "Map"]
+    inner = m["ItemProcessor"]["States"]
+    assert any(s["Type"] == "Choice" for s in inner.values())
+    assert any(s.get("Next") == "TypeError_comparison" for c in inner.values() for s in c.get("Choices", []))
 
 
 def test_equality_never_fails_the_run() -> None:
