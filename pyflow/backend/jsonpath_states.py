@@ -270,10 +270,10 @@ class JsonPathLowering:
                 rules = []
                 for test in o.tests:
                     try:
-                        rules.append(conds.rule(test))
+                        rules.append(conds.test(test))
                     except NotExpressible as exc:
                         self.fail(exc.what, o.span)
-                        rules.append(False)
+                        rules.append((False, False))
                 self.rules[n] = rules
             elif isinstance(o, ir.MapState):
                 try:
@@ -381,7 +381,7 @@ class JsonPathLowering:
 
     def rule_fields(self, n: int) -> set[str]:
         """Materialized fields a Choice's rules read."""
-        text = json.dumps([as_rule(r) for r in self.rules.get(n, [])])
+        text = json.dumps([as_rule(r) for pair in self.rules.get(n, []) for r in pair])
         return {name for name in self.var_types if name.startswith(TEMP) and f'"$.{name}"' in text}
 
     def defs(self, n: int) -> set[str]:
@@ -415,7 +415,7 @@ class JsonPathLowering:
                     self.live[n] = new
                     changed = True
         # definitely assigned at each node's entry
-        everything = set(self.var_types) | set(self.defaults)
+        everything = set(self.var_types) | set(self.defaults) | self.outer  # a Map's item too
         self.assigned: dict[int, set[str]] = {n: set(everything) for n in nodes}
         self.assigned[self.entry] = set(self.defaults) | self.outer | (set() if self.top else self.live[self.entry])
         changed = True
@@ -722,7 +722,7 @@ class JsonPathLowering:
 
         conds = Conditions(self.emitter(n), refuse)
         try:
-            return [conds.rule(fold(ir.substitute(t, env))) for t in o.tests]
+            return [conds.test(fold(ir.substitute(t, env))) for t in o.tests]
         except NotExpressible:
             return None
 
@@ -744,7 +744,7 @@ class JsonPathLowering:
         compares (always evaluated: a missing field fails the Choice, as Python failed on
         it) is settled there and dropped once it is dead."""
         env = {x: e for x, e in simul(list(d.get("assigns", [])), P).items() if e != ir.Var(x)}
-        first = _first_compared(rules[0]) if rules else None
+        first = _first_compared(_first_evaluated(rules[0])) if rules else None
         em = self.emitter(n)
         for x, e in P.items():
             if env.get(x) == e and x not in self.live[v] and first is not None and em.path(e) == first:
@@ -802,6 +802,14 @@ class JsonPathLowering:
                 "Type": "Fail", "Error": "TypeError",
                 "Cause": "can only concatenate str (not a value of another type) to str"})
         return Ref("type_error")
+
+    def compare_error(self) -> Ref:
+        """The Fail of a comparison whose operands Python cannot order (or test) together."""
+        if "compare_error" not in self.states:
+            self.add("compare_error", "TypeError_comparison", 0, {
+                "Type": "Fail", "Error": "TypeError",
+                "Cause": "'<', '<=', '>' and '>=' are not supported between these operand types"})
+        return Ref("compare_error")
 
     def line_of(self, sid: str) -> int:
         return next((line for s, _, line in self.wanted if s == sid), 0)
@@ -1383,7 +1391,9 @@ class JsonPathLowering:
         P = self.pending.get(n, {})
         rules = self.pending_rules(n, o, P) if P else self.rules[n]
         assert rules is not None  # accepts_pending checked it
-        for i, rule in enumerate(rules):
+        for i, (rule, error) in enumerate(rules):
+            if error is not False:  # Python raises TypeError evaluating this test
+                st["Choices"].append({**as_rule(error), "Next": self.compare_error()})
             v, d = edges[f"r{i}"]
             checks: list[str] = []
             target = self.edge_to(("r", f"{n}_{i}"), v, self.exit_env(n, v, d, P, rules), n, d, checks)
@@ -1429,6 +1439,12 @@ def _selector_readable(e: ir.Expr) -> bool:
     """Can a ResultSelector compute ``e``? It sees the state's result (``$``) and the
     context object (``$$``, so the execution input), not the state's input."""
     return not any(isinstance(x, ir.Var) or isinstance(x, ir.Input) and not x.required for x in ir.walk(e))
+
+
+def _first_evaluated(pair: tuple[Any, Any]) -> Any:
+    """The rule of a (test, TypeError test) pair the Choice evaluates first."""
+    rule, error = pair
+    return rule if error is False else error
 
 
 def _first_compared(rule: Any) -> str | None:

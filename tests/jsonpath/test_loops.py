@@ -18,7 +18,7 @@ from tests.differential.test_loops import CASES, MAPPED, states
 from tests.jsonpath.test_jsonpath import moto_runner, run_moto  # noqa: F401 - the fixture
 
 # the Map-lowered programs JSONPath cannot express for other reasons (`+` of lists or of
-# untyped numbers, a comparison with an untyped value)
+# untyped numbers: nested_while_effects's `record(n) + x`)
 EXPRESSIBLE = set(MAPPED) - {loops.accumulate_onto_list, loops.inside_while, loops.with_else,
                              loops.nested_while_effects}
 
