@@ -543,7 +543,11 @@ def const_arg(value: Any) -> str:
     """A JSON constant as an intrinsic argument."""
     if isinstance(value, str):
         return intrinsic_string(value)
-    if value is None or isinstance(value, (bool, int, float)):
+    if value is None:
+        # moto's intrinsic parser rejects a bare `null` argument and drops it (measured:
+        # States.Array(null) gives []); the parsed JSON text is null on every engine
+        return "States.StringToJson('null')"
+    if isinstance(value, (bool, int, float)):
         return json.dumps(value)
     return f"States.StringToJson({intrinsic_string(json.dumps(value, separators=(',', ':')), braces=True)})"
 
