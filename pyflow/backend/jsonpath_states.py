@@ -33,6 +33,7 @@ fails with TypeError (``guards``).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,6 +197,25 @@ class JsonPathLowering:
         self.var_types = infer_var_types(self._assignments(), self.input_types)
         self.var_types.update(default_types)
         self.note_errors()
+
+    def check_for_sequences(self) -> None:
+        """A ``for`` loop that stays a Choice loop walks its sequence with States.ArrayLength
+        and States.ArrayGetItem: only a list. Python also iterates a str (its characters) and
+        a dict (its keys), where those intrinsics fail the run."""
+        types = self.types()
+        tests = {x: op(self.g, n).span for n in self.g.nodes if isinstance(op(self.g, n), ir.Choice)
+                 for t in op(self.g, n).tests for x in ir.free_vars(t)}  # where each loop is
+        for n in self.g.nodes:
+            o = op(self.g, n)
+            seq = [(o.target, o.value, o.span)] if isinstance(o, ir.Assign) else []
+            for _, _, d in self.g.out_edges(n, data=True):
+                seq += [(x, e, o.span) for x, e in d.get("assigns", [])]
+            for x, e, span in seq:
+                if re.fullmatch(TEMP + r"seq\d+", x) and types.of(e) != "list":
+                    t = types.of(e)
+                    self.fail(f"a for loop over a {t if t != 'any' else 'value of unknown type'} (it walks a list "
+                              "with States.ArrayLength and States.ArrayGetItem, which fail on the str or dict "
+                              "Python iterates)", tests.get(x, span))
 
     def note_errors(self) -> None:
         """Variables bound by ``except ... as err`` hold ``{"Error": str, "Cause": str}``
@@ -456,6 +476,7 @@ class JsonPathLowering:
 
     def analyze(self) -> None:
         self.prepare()
+        self.check_for_sequences()
         self.prepare_subs()
         self.prepare_tests()
         self.liveness()

@@ -62,3 +62,21 @@ def test_map_uses_items_path_and_item_selector(wf: Any) -> None:
     assert state["ItemsPath"].startswith("$")
     assert any(v == "$$.Map.Item.Value" for v in state["ItemSelector"].values())
     assert not any("For" in name.split("-") for name in definition["States"])
+
+
+def test_for_over_a_value_not_known_to_be_a_list_is_pf130(tmp_path: Any) -> None:
+    """A `for` loop that stays a Choice loop walks a list with States.ArrayLength and
+    States.ArrayGetItem, which fail on a str or a dict, where Python iterates characters and keys."""
+    from pyflow.compiler import compile_file
+
+    src = tmp_path / "wf.py"
+    src.write_text(
+        "from pyflow import task, workflow\n\n"
+        "@task\ndef t(x: str) -> int:\n    return len(x)\n\n"
+        "@workflow\ndef wf(d) -> int:\n    n = 0\n    for k in d:\n        if k == \"stop\":\n"
+        "            break\n        n = t(k)\n    return n\n")
+    with pytest.raises(CompileError) as info:
+        compile_file(src, "wf", "jsonpath")
+    (diag,) = info.value.diagnostics
+    assert diag.code == "PF130" and "a for loop over a value of unknown type" in diag.message, info.value.render()
+    assert diag.span.line == 10, info.value.render()
