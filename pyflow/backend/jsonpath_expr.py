@@ -8,7 +8,13 @@ translation here keeps Python's meaning exactly; everything else raises
 - ``a + b``: ``States.MathAdd`` only for two ints (it rounds non-integers, measured on
   moto; AWS documents the same); ``States.Format('{}{}')`` only for two strs, or a str and
   a field of unknown type where the state can be preceded by a Choice that checks it is a
-  str (``guards``); lists cannot be concatenated at all.
+  str (``guards``); lists (``concat_parts``): ``States.Array(a, b)`` stored in a field by a
+  Pass before the state (``stages``), read back as ``$.field[*][*]``, which flattens exactly
+  one level (the idiom AWS documents for flattening an array of arrays). Only where some
+  operand is a non-empty list display (``acc + [x]``): a flattening path that selects
+  nothing fails the state on moto (AWS does not document it), where Python gives ``[]``.
+  An operand that is a list by annotation only is also given to ``States.ArrayLength``
+  there, which fails on anything else, as Python's ``+`` raises TypeError.
 - f-strings / ``str()``: ``States.Format`` prints ``true``/``null``/``1e+20`` where
   Python prints ``True``/``None``/``1e+20``: only str and int values (and constants,
   formatted at compile time) are accepted.
@@ -252,7 +258,8 @@ class PathEmitter:
     ``$.x``. ``result=None`` means the state cannot see the result (doc-only)."""
 
     def __init__(self, types: Types, result: str | None = None, input_base: str = "$$.Execution.Input",
-                 doc: bool = True, aliases: dict[str, str] | None = None, guards: list[str] | None = None) -> None:
+                 doc: bool = True, aliases: dict[str, str] | None = None, guards: list[str] | None = None,
+                 stages: Any = None) -> None:
         self.types = types
         self.result = result
         self.input_base = input_base
@@ -263,6 +270,11 @@ class PathEmitter:
         # where the state can be preceded by a Choice: paths that must hold a str for the
         # value to be Python's (else Python raises TypeError, and so must the run)
         self.guards = guards
+        # where the state can be preceded by a Pass that stores intrinsic values in fields
+        # (jsonpath_states.Stage): called with an intrinsic call, returns the path of the
+        # field it will be stored in; ``check`` adds a call that only has to succeed;
+        # ``sure(e)`` tells whether ``e`` is a list whatever the input
+        self.stages = stages
 
     # -------------------------------------------------------------- paths
     def path(self, e: ir.Expr) -> str | None:
@@ -340,6 +352,10 @@ class PathEmitter:
 
     def arg(self, e: ir.Expr) -> str:
         """``e`` as an intrinsic function argument."""
+        parts = concat_parts(e, self.types)
+        if parts is not None and len(parts) > 1:
+            raise NotExpressible("`+` of lists inside another expression (the path that concatenates them "
+                                 "cannot be an intrinsic function's argument)")
         v = self.val(e)
         if v.kind in ("path", "intr"):
             return v.value
@@ -391,8 +407,11 @@ class PathEmitter:
                 return Val("intr", f"States.MathAdd({self.arg(e.left)}, {self.arg(e.right)})")
             if lt == rt == "str":
                 return self.fstring([ir.Builtin("str", (e.left,)), ir.Builtin("str", (e.right,))])
+            if lt == rt == "list":
+                return self.concat(e)
             if "list" in (lt, rt):
-                raise NotExpressible("`+` of lists (no intrinsic concatenates arrays)")
+                raise NotExpressible(f"`+` of a list and a value of type {rt if lt == 'list' else lt} (Python "
+                                     "concatenates lists only, no Choice rule tells a list)")
             if {lt, rt} == {"str", "any"} and self.guards is not None:
                 return self.guarded_concat(e.left, e.right, e.left if lt == "any" else e.right)
             raise NotExpressible(f"`+` of {lt} and {rt} values (States.MathAdd adds ints only, rounding "
@@ -402,6 +421,33 @@ class PathEmitter:
             return Val("intr", f"States.MathAdd({self.arg(e.left)}, {-e.right.value})")
         names = {"-": "`-`", "*": "`*`", "/": "`/`", "//": "`//`", "%": "Python's `%`", "**": "`**`"}
         raise NotExpressible(f"{names.get(e.op, e.op)} (no intrinsic function computes it)")
+
+    def concat(self, e: ir.Expr) -> Val:
+        """Lists joined by ``+``: one ``States.Array`` of the operands, stored in a field by the
+        Pass before the state, read back with ``[*][*]`` (one level flattened: ``[[1, [2]], [3]]``
+        gives ``[1, [2], 3]``, nulls and dicts kept)."""
+        parts = concat_parts(e, self.types) or []
+        if not parts:
+            return Val("const", [])
+        if len(parts) > 1 and not any(isinstance(p, ir.ListExpr) for p in parts):
+            raise NotExpressible("`+` of lists that may both be empty (the path `[*][*]` that concatenates "
+                                 "them selects nothing then, which fails the state)")
+        # an operand only annotated as a list (a workflow parameter) may hold anything at run
+        # time, where `[*]` would take a dict's values or skip a str: States.ArrayLength fails
+        # the run on anything but a list, as Python's `+` raises TypeError
+        unsure = [p for p in parts if not isinstance(p, ir.ListExpr)
+                  and not (self.stages is not None and self.stages.sure(p))]
+        if len(parts) == 1 and not unsure:  # `[] + xs`, `[a] + [b]`
+            return self.val(parts[0])
+        if self.stages is None:
+            raise NotExpressible("`+` of lists here (only a Pass, a Task's parameters or a returned value "
+                                 "can read the path that concatenates them)")
+        for p in unsure:
+            self.stages.check(f"States.ArrayLength({self.arg(p)})")
+        if len(parts) == 1:
+            return self.val(parts[0])
+        array = "States.Array(" + ", ".join(self.arg(p) for p in parts) + ")"
+        return Val("path", self.stages(array) + "[*][*]")
 
     def guarded_concat(self, left: ir.Expr, right: ir.Expr, unknown: ir.Expr) -> Val:
         """``str + value of unknown type``: ``States.Format`` joins them exactly when the
@@ -475,6 +521,12 @@ class PathEmitter:
         with null keeps the null, as in Python)."""
         return Val("intr", f"States.JsonMerge({self.arg(defaults)}, {self.arg(d)}, false)")
 
+    def b_concat_lists(self, *parts: ir.Expr) -> Val:
+        """``[*a, *b]`` of lists: as ``a + b``."""
+        if concat_parts(ir.Builtin("concat_lists", parts), self.types) is None:
+            raise NotExpressible("`[*a, *b]` of values not known to be lists")
+        return self.concat(ir.Builtin("concat_lists", parts))
+
     def b_uuid(self) -> Val:
         return Val("intr", "States.UUID()")
 
@@ -526,6 +578,75 @@ def _builtin_name(name: str) -> str:
             "fnmatch": "fnmatch() as a value"}.get(name, f"{name}()")
 
 
+def concat_parts(e: ir.Expr, types: Types) -> list[ir.Expr] | None:
+    """The operands of ``a + b + ...`` (or ``[*a, *b]``) when all are lists, else None;
+    list displays and constants next to each other merged into one display, empty ones
+    dropped (``[] + xs`` is ``xs``)."""
+    def is_list(x: ir.Expr) -> bool:
+        return types.of(x) == "list"
+
+    if not (isinstance(e, ir.BinOp) and e.op == "+" and is_list(e.left) and is_list(e.right)
+            or isinstance(e, ir.Builtin) and e.name == "concat_lists" and all(is_list(a) for a in e.args)):
+        return None
+    flat: list[ir.Expr] = []
+
+    def walk(x: ir.Expr) -> None:
+        if isinstance(x, ir.BinOp) and x.op == "+" and is_list(x.left) and is_list(x.right):
+            walk(x.left)
+            walk(x.right)
+        elif isinstance(x, ir.Builtin) and x.name == "concat_lists" and all(is_list(a) for a in x.args):
+            for a in x.args:
+                walk(a)
+        else:
+            flat.append(x)
+
+    walk(e)
+    out: list[ir.Expr] = []
+    for x in flat:
+        items = _display_items(x)
+        if items is None:
+            out.append(x)
+        elif items:
+            before = _display_items(out[-1]) if out else None
+            if before is not None:
+                out[-1] = ir.ListExpr(tuple(before) + tuple(items))
+            else:
+                out.append(ir.ListExpr(tuple(items)))
+    return out
+
+
+def _display_items(x: ir.Expr) -> tuple[ir.Expr, ...] | None:
+    if isinstance(x, ir.ListExpr):
+        return tuple(x.items)
+    if isinstance(x, ir.Const) and isinstance(x.value, list):
+        return tuple(ir.Const(v) for v in x.value)
+    return None
+
+
+def has_concat(e: ir.Expr, types: Types) -> bool:
+    """Does ``e`` join lists with ``+`` (a value only a state with a Pass before it can read,
+    ``[] + xs`` included: the Pass checks that ``xs`` is a list)?"""
+    for x in ir.walk(e):
+        parts = concat_parts(x, types)
+        if parts is not None and (len(parts) > 1 or parts and not isinstance(parts[0], ir.ListExpr)):
+            return True
+    return False
+
+
+def nested_concat(e: ir.Expr, types: Types) -> bool:
+    """Is a list concatenation used inside another expression (an intrinsic function's
+    argument), not as a whole value or a dict entry's value? Only those can be read as a path."""
+    def visit(x: ir.Expr, top: bool) -> bool:
+        parts = concat_parts(x, types)
+        if parts is not None:
+            return len(parts) > 1 and not top or any(visit(p, len(parts) == 1 and top) for p in parts)
+        if isinstance(x, ir.DictExpr) and all(k is not None for k, _ in x.entries):
+            return any(visit(v, True) for _, v in x.entries)
+        return any(visit(c, False) for c in ir.children(x))
+
+    return visit(e, True)
+
+
 def pick_entry(e: ir.Expr) -> ir.Expr | None:
     """``{"k": v, ...}["k"]`` -> ``v`` (a raised error's fields, substituted into a handler)."""
     if isinstance(e, ir.Subscript) and isinstance(e.obj, ir.Const) and isinstance(e.obj.value, dict) \
@@ -543,7 +664,11 @@ def const_arg(value: Any) -> str:
     """A JSON constant as an intrinsic argument."""
     if isinstance(value, str):
         return intrinsic_string(value)
-    if value is None or isinstance(value, (bool, int, float)):
+    if value is None:
+        # moto's intrinsic parser rejects a bare `null` argument and drops it (measured:
+        # States.Array(null) gives []); the parsed JSON text is null on every engine
+        return "States.StringToJson('null')"
+    if isinstance(value, (bool, int, float)):
         return json.dumps(value)
     return f"States.StringToJson({intrinsic_string(json.dumps(value, separators=(',', ':')), braces=True)})"
 

@@ -33,6 +33,7 @@ fails with TypeError (``guards``).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,7 @@ import networkx as nx
 from pyflow import ir
 from pyflow.backend.jsonpath_choice import Conditions, as_rule
 from pyflow.backend.jsonpath_expr import (IDENT, SUGGEST, NotExpressible, PathEmitter, Val, _rebuild, const_arg, fold,
-                                          set_field)
+                                          has_concat, nested_concat, set_field)
 from pyflow.backend.names import clean, state_base_name, unique_names
 from pyflow.backend.types import Types, infer_var_types
 from pyflow.cfg import graph_assignments, map_exprs, nodes_in_order, op, op_exprs, out_edges
@@ -51,6 +52,46 @@ PENDING_OPS = (ir.TaskCall, ir.Wait, ir.Raise, ir.Return, ir.Assign, ir.MapState
 TEMP = "pf_"
 GUARD = ("catching a data error (KeyError, IndexError, ...) of an expression: JSONPath fails a missing field or "
          "index with States.Runtime, which no Catch catches")
+
+
+class Stage:
+    """The intrinsic values a state reads through a path, stored first by a Pass before it
+    (``ResultPath: "$.pf_sN"``, the document otherwise kept): lists joined by ``+`` are
+    ``States.Array(a, b)`` there, read back as ``$.pf_sN.c1[*][*]``."""
+
+    def __init__(self, lowering: "JsonPathLowering") -> None:
+        self.lowering = lowering
+        self.group: str | None = None
+        self.fields: dict[str, str] = {}
+        self.checks: list[str] = []
+
+    def __call__(self, value: str) -> str:
+        if self.group is None:
+            self.group = self.lowering.fresh("s")
+        name = next((k for k, v in self.fields.items() if v == value), None)
+        if name is None:
+            name = f"c{len(self.fields) + 1}"
+            self.fields[name] = value
+        return f"$.{self.group}.{name}"
+
+    def check(self, value: str) -> None:
+        """A call made only to fail the run where Python raises (States.ArrayLength of an
+        operand that may not be a list)."""
+        if value not in self.checks:
+            if self.group is None:
+                self.group = self.lowering.fresh("s")
+            self.checks.append(value)
+
+    def sure(self, e: ir.Expr) -> bool:
+        return self.lowering.sure_list(e)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.checks)
+
+    def state(self, nxt: "Ref") -> dict[str, Any]:
+        params = {f"{k}.$": v for k, v in self.fields.items()}
+        params.update({f"list{i}.$": v for i, v in enumerate(self.checks, 1)})
+        return {"Type": "Pass", "Parameters": params, "ResultPath": f"$.{self.group}", "Next": nxt}
 
 
 @dataclass(frozen=True)
@@ -103,6 +144,7 @@ class JsonPathLowering:
         inner.assign_spans = self.assign_spans
         inner.bare = None
         inner.defaults = {}
+        inner.parent_sure = set(getattr(self, "sure", set()))
         return inner
 
     @property
@@ -197,6 +239,54 @@ class JsonPathLowering:
         self.var_types.update(default_types)
         self.note_errors()
 
+    def find_sure_lists(self) -> None:
+        """The variables that hold a list whatever the input: every value assigned to them is
+        a list display, lists joined by `+`, a task's result annotated `list` (typeguard checks
+        it), a Map's result, ... (a workflow parameter annotated `list` is not checked)."""
+        assigns = self._assignments()
+        sure = set(getattr(self, "parent_sure", set())) | {x for x, _, _ in assigns}
+        changed = True
+        while changed:
+            changed = False
+            for x, e, rtype in assigns:
+                if x in sure and not self.sure_list(e, rtype, sure):
+                    sure.discard(x)
+                    changed = True
+        self.sure = sure
+
+    def sure_list(self, e: ir.Expr, rtype: str | None = None, sure: set[str] | None = None) -> bool:
+        sure = self.sure if sure is None else sure
+        if isinstance(e, ir.ListExpr) or isinstance(e, ir.Const) and isinstance(e.value, list):
+            return True
+        if isinstance(e, ir.Var):
+            return e.name in sure
+        if isinstance(e, ir.TaskResult):
+            return rtype == "list"
+        if isinstance(e, ir.BinOp) and e.op == "+":
+            return self.sure_list(e.left, rtype, sure) and self.sure_list(e.right, rtype, sure)
+        if isinstance(e, ir.Builtin) and e.name == "concat_lists":
+            return all(self.sure_list(a, rtype, sure) for a in e.args)
+        return isinstance(e, ir.Builtin) and e.name in ("range", "keep_filter")
+
+    def check_for_sequences(self) -> None:
+        """A ``for`` loop that stays a Choice loop walks its sequence with States.ArrayLength
+        and States.ArrayGetItem: only a list. Python also iterates a str (its characters) and
+        a dict (its keys), where those intrinsics fail the run."""
+        types = self.types()
+        tests = {x: op(self.g, n).span for n in self.g.nodes if isinstance(op(self.g, n), ir.Choice)
+                 for t in op(self.g, n).tests for x in ir.free_vars(t)}  # where each loop is
+        for n in self.g.nodes:
+            o = op(self.g, n)
+            seq = [(o.target, o.value, o.span)] if isinstance(o, ir.Assign) else []
+            for _, _, d in self.g.out_edges(n, data=True):
+                seq += [(x, e, o.span) for x, e in d.get("assigns", [])]
+            for x, e, span in seq:
+                if re.fullmatch(TEMP + r"seq\d+", x) and types.of(e) != "list":
+                    t = types.of(e)
+                    self.fail(f"a for loop over a {t if t != 'any' else 'value of unknown type'} (it walks a list "
+                              "with States.ArrayLength and States.ArrayGetItem, which fail on the str or dict "
+                              "Python iterates)", tests.get(x, span))
+
     def note_errors(self) -> None:
         """Variables bound by ``except ... as err`` hold ``{"Error": str, "Cause": str}``
         (as do those a ``raise`` caught in the same function assigns)."""
@@ -227,7 +317,23 @@ class JsonPathLowering:
                 return self.tasks[o.task].returns
             return None
 
-        return graph_assignments(self.g, result_type)
+        out = graph_assignments(self.g, result_type)
+        # a value computed inside a try (a guard Parallel, so that its data errors are caught)
+        # comes back as a branch result: typed as the expression the branch returns
+        returned: dict[int, ir.Expr] = {}
+        for n in self.g.nodes:
+            o = op(self.g, n)
+            if not (isinstance(o, ir.Parallel) and o.kind == "guard"):
+                continue
+            values = [_returned(b) for b in o.branches]
+            for _, _, d in self.g.out_edges(n, data=True):
+                for _, e in d.get("assigns", []):
+                    if isinstance(e, ir.Builtin) and e.name == "branch_result":
+                        i, key = e.args[0].value, e.args[1].value  # type: ignore[union-attr]
+                        found = values[i].get(key) if i < len(values) else None
+                        if found is not None:
+                            returned[id(e)] = found
+        return [(x, returned.get(id(e), e), t) for x, e, t in out]
 
     def types(self, result: str = "any") -> Types:
         return JTypes(self.var_types, result, self.input_types, self.error_vars)
@@ -278,7 +384,8 @@ class JsonPathLowering:
             elif isinstance(o, ir.MapState):
                 try:
                     if em.path(o.items) is None:
-                        em.val(o.items)
+                        if not has_concat(o.items, em.types) or nested_concat(o.items, em.types):
+                            em.val(o.items)  # (lists joined by `+` are stored by the Pass that sets the field)
                         o.items = ir.Var(mat(o.items, "list")[2:])
                 except NotExpressible as exc:
                     self.fail(exc.what, o.span)
@@ -456,6 +563,8 @@ class JsonPathLowering:
 
     def analyze(self) -> None:
         self.prepare()
+        self.find_sure_lists()
+        self.check_for_sequences()
         self.prepare_subs()
         self.prepare_tests()
         self.liveness()
@@ -470,6 +579,7 @@ class JsonPathLowering:
         self.pending: dict[int, dict[str, ir.Expr]] = {}
         self.folded: set[int] = set()
         self.pre_pass: dict[int, dict[str, Any]] = {}
+        self.pre_stage: dict[int, Stage] = {}
         self.exact: dict[int, list[str]] = {}  # node -> the fields its document holds, when known exactly
         (_, first, k0, entry_data) = out_edges(g, self.entry)[0]
         start: Ref
@@ -508,6 +618,8 @@ class JsonPathLowering:
                 self.state(n)
                 if n in self.pre_pass:
                     self.place_pre_pass(n)
+                if n in self.pre_stage:
+                    self.stage_before(f"n{n}", self.pre_stage[n], "Concat_" + self.base_name(n), self.line(n))
             except NotExpressible as exc:
                 self.fail(exc.what, self.blame(n, exc.what))
                 # a placeholder (the definition is not returned) that still goes on to every
@@ -678,6 +790,8 @@ class JsonPathLowering:
         o = op(self.g, v)
         if self.g.in_degree(v) != 1 or not isinstance(o, PENDING_OPS):
             return False
+        if self.concat_inside(o, env):
+            return False  # lists joined by `+` inside an expression it computes: a Pass stores them first
         if isinstance(o, (ir.Raise, ir.Return)):
             # a Fail (or the final state) evaluates only what it reads: a pending value that
             # may fail and is not read there must be computed first, as Python would
@@ -701,6 +815,9 @@ class JsonPathLowering:
             items = ir.substitute(o.items, env)
             if self.emitter(v).path(items) is None:
                 return False
+            types = self.types()
+            if any(has_concat(env[x], types) for x in self.sub_reads.get(v, set()) if x in env):
+                return False  # the ItemSelector cannot read lists joined by `+`: a Pass stores them first
         if isinstance(o, ir.Wait):
             em = self.emitter(v)
             for e in (o.seconds, o.timestamp):
@@ -709,6 +826,16 @@ class JsonPathLowering:
                     if not isinstance(s, ir.Const) and em.path(s) is None:
                         return False
         return True
+
+    def concat_inside(self, o: ir.Op, env: dict[str, ir.Expr]) -> bool:
+        """Would ``env`` put lists joined by ``+`` inside an expression of ``o`` (where no
+        path can read them), when they could be stored in the document first?"""
+        if not env or isinstance(o, ir.Choice):
+            return False
+        types = self.types()
+        if not any(has_concat(e, types) for e in env.values()):
+            return False
+        return any(nested_concat(ir.substitute(e, env), types) and not nested_concat(e, types) for e in op_exprs(o))
 
     def pending_rules(self, n: int, o: ir.Choice, env: dict[str, ir.Expr]) -> list[Any] | None:
         """The Choice's rules with pending values substituted in (a constant folded away, a
@@ -777,7 +904,8 @@ class JsonPathLowering:
         if self.accepts_pending(v, env):
             self.pending[v] = dict(env)
             return Ref(f"n{v}")
-        if isinstance(op(self.g, v), ir.Return) and self.return_reads_settled(op(self.g, v), env):
+        if isinstance(op(self.g, v), ir.Return) and self.return_reads_settled(op(self.g, v), env) \
+                and not self.concat_inside(op(self.g, v), env):
             return self.return_copy(src, v, env, u, guards)
         return self.materialize(src, v, need, u, d, guards=guards)
 
@@ -829,18 +957,36 @@ class JsonPathLowering:
         them and then the shared return state."""
         o = op(self.g, v)
         checks: list[str] = []
+        stage = Stage(self)
         em = PathEmitter(self.types(), input_base="$" if u == self.entry and self.top else "$$.Execution.Input",
-                         guards=checks)
+                         guards=checks, stages=stage)
         sid = f"r{src[0]}{src[1]}_{v}"
         self.add(sid, self.base_name(v), self.line(v), self.output_pass(em, ir.substitute(o.value, env)))
+        if stage:
+            self.stage_before(sid, stage, "Concat_" + self.base_name(v), self.line(v))
         return self.guarded(sid, checks, guards)
+
+    def stage_before(self, sid: str, stage: Stage, base: str, line: int) -> None:
+        """Put the Pass that stores ``stage``'s values where state ``sid`` was (every way in
+        reaches it first), and the state right behind it."""
+        main = sid + "_v"
+        while main in self.states:
+            main += "v"
+        self.states[main] = self.states.pop(sid)
+        self.order[self.order.index(sid)] = main
+        self.wanted = [(main if s == sid else s, b, ln) for s, b, ln in self.wanted]
+        self.order.insert(self.order.index(main), sid)
+        self.states[sid] = stage.state(Ref(main))
+        self.wanted.append((sid, base, line))
 
     def materialize(self, src: tuple, v: int, need: dict[str, ir.Expr], u: int, d: dict,
                     result: str | None = None, guards: list[str] | None = None) -> Ref:
         """A Pass that rebuilds the document: every live local of ``v``."""
         checks: list[str] = []
+        stage = Stage(self)
         em = PathEmitter(self.types(), result=result,
-                         input_base="$" if u == self.entry and self.top else "$$.Execution.Input", guards=checks)
+                         input_base="$" if u == self.entry and self.top else "$$.Execution.Input", guards=checks,
+                         stages=stage)
         self.check_copies(need, u, d, v)
         params: dict[str, Any] = {}
         for x, e in need.items():
@@ -852,6 +998,8 @@ class JsonPathLowering:
         if base == "Set_":
             base = "Prepare_" + self.base_name(v)
         self.add(sid, base, line, {"Type": "Pass", "Parameters": params, "Next": Ref(f"n{v}")})
+        if stage:
+            self.stage_before(sid, stage, "Concat_" + base.split("_", 1)[-1], line)
         return self.guarded(sid, checks, guards)
 
     def check_copies(self, need: dict[str, ir.Expr], u: int, d: dict, v: int) -> None:
@@ -922,6 +1070,7 @@ class JsonPathLowering:
         elif isinstance(o, ir.Return):
             em = self.emitter(n)
             em.guards = checks = []
+            em.stages = stage = Stage(self)
             st = self.output_pass(em, ir.substitute(o.value, P))
             if checks:  # the output's Pass behind a Choice that checks the operands' types
                 rule = _not_all_str(checks)
@@ -930,6 +1079,8 @@ class JsonPathLowering:
                 rule["Next"] = self.type_error()
                 sid += "_value"
             self.add(sid, self.base_name(n), self.line(n), st)
+            if stage:
+                self.stage_before(sid, stage, "Concat_" + self.base_name(n), self.line(n))
         elif isinstance(o, ir.Custom):
             if any(k in o.state for k in ("Arguments", "Output", "Assign", "Items")) or "{%" in json.dumps(o.state):
                 raise NotExpressible("a custom state written in JSONata (Arguments/Output/Assign/{% %})")
@@ -973,8 +1124,11 @@ class JsonPathLowering:
             if e == ir.Var(x) and x not in self.assigned.get(n, set()) and not x.startswith(TEMP):
                 raise NotExpressible(f"carrying `{x}`, which may be unassigned here, in the state document")
         params: dict[str, Any] = {}
+        em.stages = stage = Stage(self)
         for x, e in list(need.items()) + [(t, ir.substitute(c, P)) for t, c in temps.items()]:
             set_field(params, x, em.val(e))
+        if stage:
+            self.pre_stage[n] = stage
         if isinstance(o, ir.TaskCall):
             o.args = args
         else:
@@ -1044,11 +1198,14 @@ class JsonPathLowering:
         (_, v, k, d), = out_edges(self.g, n)
         env = simul([(o.target, o.value)] + list(d.get("assigns", [])), P)
         em = self.emitter(n)
+        em.stages = stage = Stage(self)
         vo = op(self.g, v)
-        if isinstance(vo, ir.Return) and self.return_reads_settled(vo, env):
+        if isinstance(vo, ir.Return) and self.return_reads_settled(vo, env) and not self.concat_inside(vo, env):
             # this Pass makes the output (the return state stays for the other ways in)
             st = self.output_pass(em, ir.substitute(vo.value, env))
             self.add(sid, self.base_name(n), self.line(n), st)
+            if stage:
+                self.stage_before(sid, stage, "Concat_" + self.base_name(n), self.line(n))
             return
         need, changed = self.needed(v, {x: e for x, e in env.items() if e != ir.Var(x)})
         st: dict[str, Any] = {"Type": "Pass"}
@@ -1063,11 +1220,14 @@ class JsonPathLowering:
             st["Parameters"] = params
         st["Next"] = Ref(f"n{v}")
         self.add(sid, self.base_name(n), self.line(n), st)
+        if stage:
+            self.stage_before(sid, stage, "Concat_" + self.base_name(n), self.line(n))
 
     def task(self, n: int, o: ir.TaskCall, P: dict[str, ir.Expr]) -> None:
         sid = f"n{n}"
         meta = self.tasks[o.task]
         em = self.emitter(n)
+        em.stages = stage = Stage(self)
         params: dict[str, Any] = {}
         for name, arg in o.args.items():
             set_field(params, name, em.val(ir.substitute(arg, P)))
@@ -1091,7 +1251,7 @@ class JsonPathLowering:
             value = em.val(ir.substitute(o.args["input"], P))
             if value.kind == "tmpl" or value.kind == "const" and isinstance(value.value, dict):
                 st["Parameters"] = value.value
-            elif value.kind == "path":
+            elif value.kind == "path" and "[*]" not in value.value:
                 # the activity's input is one value of the document: InputPath selects it
                 # (ResultPath still combines the result with the state's own input)
                 st["InputPath"] = value.value
@@ -1108,8 +1268,12 @@ class JsonPathLowering:
         from pyflow.backend.jsonata_states import retriers
 
         self.add(sid, self.base_name(n), self.line(n), st)
+        if stage:
+            self.exact.pop(n, None)  # the Pass before adds its field to the document
         self.result_tail(n, st, P, o.target, result, meta.returns if o.kind != "workflow" else "any",
                          retriers(opts.get("retry")))
+        if stage:
+            self.stage_before(sid, stage, "Concat_" + self.base_name(n), self.line(n))
 
     def map_state(self, n: int, o: ir.MapState, P: dict[str, ir.Expr]) -> None:
         em = self.emitter(n)
@@ -1427,6 +1591,14 @@ def _test_by_choice(b: ir.SubMachine) -> None:
             g.add_node(ret, op=ir.Return(ir.DictExpr(((key, ir.Const(value)),)), span=r.span,
                                          region=r.region, name_prefix=r.name_prefix))
             g.add_edge(n, ret, key=label, label=label, assigns=[])
+
+
+def _returned(b: ir.SubMachine) -> dict[Any, ir.Expr]:
+    """The dict a guard branch returns (its one ``return {"value": expr}``), by key."""
+    rets = [op(b.graph, n) for n in b.graph.nodes if isinstance(op(b.graph, n), ir.Return)]
+    if len(rets) != 1 or not isinstance(rets[0].value, ir.DictExpr):
+        return {}
+    return {k.value: v for k, v in rets[0].value.entries if isinstance(k, ir.Const)}
 
 
 def _not_all_str(paths: list[str]) -> dict[str, Any]:

@@ -45,13 +45,12 @@ process_order = _load_example("order_processing").process_order
 REJECTED = {
     basics.arithmetic: "`-`",
     basics.strings: "formatting a bool",
-    basics.collections: "`+` of lists",
-    basics.truthiness: "`+` of lists",
+    basics.collections: "a comparison or and/or used as a value",
+    basics.truthiness: "isinstance(x, int)",
     basics.task_values: "`+` of",
     control.loop_until: "Python's `%`",
-    control.for_loop: "`+` of lists",
-    control.nested: "`+` of lists",
-    control.ranges: "`+` of lists",
+    control.for_loop: "formatting a value of unknown type",
+    control.ranges: "`*`",
 }
 
 OWN_CASES = [

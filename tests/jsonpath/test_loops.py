@@ -1,7 +1,8 @@
 """``for`` loops lowered to a Map with MaxConcurrency 1, on the JSONPath target: the
 programs of ``tests/differential/test_loops.py`` run on moto's Step Functions interpreter
-and on pyflow's runner with the native outcome, or are rejected with PF130 (the general
-loop's `acc + [x]` has no JSONPath translation: the Map is what makes most of them work)."""
+and on pyflow's runner with the native outcome, or are rejected with PF130; the loops
+that stay Choice loops append with `acc + [x]` (a Pass stores `States.Array(acc, [x])`,
+the next reads it flattened with `[*][*]`)."""
 from __future__ import annotations
 
 import json
@@ -17,10 +18,15 @@ from tests.differential.programs import loops
 from tests.differential.test_loops import CASES, MAPPED, states
 from tests.jsonpath.test_jsonpath import moto_runner, run_moto  # noqa: F401 - the fixture
 
-# the Map-lowered programs JSONPath cannot express for other reasons (`+` of lists or of
-# untyped numbers: nested_while_effects's `record(n) + x`)
-EXPRESSIBLE = set(MAPPED) - {loops.accumulate_onto_list, loops.inside_while, loops.with_else,
-                             loops.nested_while_effects}
+# the programs JSONPath cannot express (`+` of untyped numbers, a comparison or formatting of
+# an untyped value, `d[k] = v`, indexing an untyped value with a variable); everything else
+# compiles, `acc + [x]` included, and runs on both engines
+REJECTED = {loops.inside_while, loops.nested_while_effects, loops.carried, loops.reads_accumulator,
+            loops.with_raise, loops.inner_loop_writes_outer, loops.caught_outside, loops.finally_outside,
+            loops.fragment_sites, loops.subscript_write, loops.tuple_target}
+EXPRESSIBLE = {wf for wf, _ in CASES} - REJECTED
+# the expressible programs lowered to a Map
+MAPPED_EXPRESSIBLE = set(MAPPED) - REJECTED
 
 
 def _id(value: Any) -> str:
@@ -54,7 +60,7 @@ def test_jsonpath_agrees_with_native(wf: Any, execution_input: dict[str, Any], m
     assert expected.agrees_with(on_local), f"native={expected} local={on_local}"
 
 
-@pytest.mark.parametrize("wf", sorted(EXPRESSIBLE, key=_id), ids=_id)
+@pytest.mark.parametrize("wf", sorted(MAPPED_EXPRESSIBLE, key=_id), ids=_id)
 def test_map_uses_items_path_and_item_selector(wf: Any) -> None:
     definition = _compile(wf).definition
     state = next(s for s in states(definition) if s["Type"] == "Map")  # in a Parallel branch too
@@ -62,3 +68,21 @@ def test_map_uses_items_path_and_item_selector(wf: Any) -> None:
     assert state["ItemsPath"].startswith("$")
     assert any(v == "$$.Map.Item.Value" for v in state["ItemSelector"].values())
     assert not any("For" in name.split("-") for name in definition["States"])
+
+
+def test_for_over_a_value_not_known_to_be_a_list_is_pf130(tmp_path: Any) -> None:
+    """A `for` loop that stays a Choice loop walks a list with States.ArrayLength and
+    States.ArrayGetItem, which fail on a str or a dict, where Python iterates characters and keys."""
+    from pyflow.compiler import compile_file
+
+    src = tmp_path / "wf.py"
+    src.write_text(
+        "from pyflow import task, workflow\n\n"
+        "@task\ndef t(x: str) -> int:\n    return len(x)\n\n"
+        "@workflow\ndef wf(d) -> int:\n    n = 0\n    for k in d:\n        if k == \"stop\":\n"
+        "            break\n        n = t(k)\n    return n\n")
+    with pytest.raises(CompileError) as info:
+        compile_file(src, "wf", "jsonpath")
+    (diag,) = info.value.diagnostics
+    assert diag.code == "PF130" and "a for loop over a value of unknown type" in diag.message, info.value.render()
+    assert diag.span.line == 10, info.value.render()

@@ -22,7 +22,6 @@ from tests.jsonpath.test_jsonpath import moto_runner, run_moto  # noqa: F401 - t
 
 # Programs JSONPath cannot express, each with the construct the diagnostic names.
 REJECTED = {
-    errors.nested_try: "`+` of lists",
     errors.data_error_in_try: "catching a data error",
     concurrency.parent: "`+` of any and int",
     programs.guarded_div: "catching a data error",
