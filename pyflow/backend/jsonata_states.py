@@ -256,7 +256,7 @@ class JsonataLowering:
         return o.region == ret.region or not may_fail(ret.value)
 
     def emitter(self, inp: str, result_type: str, result: str = "$states.result") -> Emitter:
-        return Emitter(Types(self.var_types, result_type, self.input_types), result=result, input=inp,
+        return Emitter(Types(self.var_types, result_type, self.input_types, snapshot=False), result=result, input=inp,
                        item=getattr(self, "item", "$states.input"))
 
     def base_name(self, n: int) -> str:

@@ -53,10 +53,12 @@ def const_type(value: object) -> str:
 
 class Types:
     def __init__(self, var_types: Mapping[str, str], result_type: str = "any",
-                 input_types: Mapping[str, str] | None = None) -> None:
-        self.vars = dict(var_types)
+                 input_types: Mapping[str, str] | None = None, snapshot: bool = True) -> None:
+        """``snapshot=False`` reads the mappings as they are when asked (no copy per
+        state: with thousands of variables the copies made compiles quadratic)."""
+        self.vars = dict(var_types) if snapshot else var_types
         self.result = result_type
-        self.inputs = dict(input_types or {})
+        self.inputs = dict(input_types or {}) if snapshot else (input_types or {})
 
     def of(self, e: ir.Expr) -> str:
         if isinstance(e, ir.Const):
@@ -137,10 +139,12 @@ def infer_var_types(assignments: list[tuple[str, ir.Expr, str | None]], input_ty
     """Fixpoint over (variable, value, result type of the state) triples."""
     names = {x for x, _, _ in assignments}
     env: dict[str, str] = {x: "bottom" for x in names}
+    typer = Types(env, "any", input_types, snapshot=False)  # sees env as it grows
     for _ in range(12):
         changed = False
         for x, value, result in assignments:
-            t = Types(env, result or "any", input_types).of(value)
+            typer.result = result or "any"
+            t = typer.of(value)
             if t == "any":
                 # an unknown value (a subscript, a task's result) assigned to an annotated
                 # local (``size: int = event["size"]``) takes the annotation, as parameters do
