@@ -134,7 +134,8 @@ class Gen:
     def node_float(self, d: int) -> str:
         e = self.e
         return self.pick([
-            f"({e('float', d)} {self.pick(['+', '-', '*', '/', '//', '%'])} {e(self.pick(['int', 'float']), d)})",
+            f"({e('float', d)} {self.pick(['+', '-', '*', '/'] if self.safe else ['+', '-', '*', '/', '//', '%'])} "
+            f"{e(self.pick(['int', 'float']), d)})",
             f"({e('int', d)} / {e('int', d)})", f"float({e(self.pick(['int', 'str', 'bool', 'any']), d)})",
             f"float({self.pick(FLOAT_TEXTS)})",
             f"abs({e('float', d)})", f"(-{e('float', d)})", f"({e('float', d)} ** {self.pick(['2', '-1'] if self.safe else ['2', '0.5', '-1'])})",
@@ -239,7 +240,11 @@ KNOWN_OPEN = """
   (JSONata prints 15 digits: failing is on purpose, see docs/semantics.md);
 - an assignment that is never used is dropped by the compiler, also when its value fails natively
   (x = -None): pyflow.ir.may_fail does not count unary -, abs(), min() ... as failing;
-- x ** 0.5 of a negative number is a complex number natively (not a JSON value).
+- x ** 0.5 of a negative number is a complex number natively (not a JSON value);
+- float // and % where the quotient a / b rounds up to an integer: 0.1 // 1e-05 is 9999.0 and
+  0.1 % 1e-05 is 9.99999999999737e-06 in Python (exact), 10000 and 0 compiled (floor(a / b));
+- str() of a value of unknown kind that is an integral float prints as an int, and an int
+  passed to a float parameter as a float (documented in docs/semantics.md).
 """
 
 

@@ -509,19 +509,19 @@ class Emitter:
         if t == "str":
             return x
         if t == "int":
-            return f"$string({x})"
+            return int_text(x)
         if t == "number":
             v = self.tmp("s")
-            return f"({v} := {x}; {v} = $floor({v}) ? $string({v}) : {py_float(v)})"
+            return f"({v} := {x}; {v} = $floor({v}) ? {int_text(v, False)} : {py_float(v)})"
         if t == "bool":
             return f"({x} ? \"True\" : \"False\")"
         if t == "none":
             return '"None"'
         v = self.tmp("s")
         if t == "float":
-            return f"({v} := {x}; ({v} = $floor({v}) and $abs({v}) < 1e16) ? $string({v}) & \".0\" : {py_float(v)})"
+            return f"({v} := {x}; ({v} = $floor({v}) and $abs({v}) < 1e15) ? $string({v}) & \".0\" : {py_float(v)})"
         # an integral number of unknown kind prints as an int (docs/semantics.md)
-        number = f"({v} = $floor({v}) ? $string({v}) : {py_float(v)})"
+        number = f"({v} = $floor({v}) ? {int_text(v, False)} : {py_float(v)})"
         return (f"({v} := {x}; $type({v}) = \"string\" ? {v} : $type({v}) = \"boolean\" ? ({v} ? \"True\" : \"False\") : "
                 f"$type({v}) = \"null\" ? \"None\" : $type({v}) = \"number\" ? {number} : "
                 f"{error('TypeError: pyflow formats only str, int, float, bool and None with str()')})")
@@ -848,6 +848,20 @@ PY_FLOAT = ("function($__v) { ($__s := $string($abs($__v)); $number($__s) != $ab
             "$substring($pad($__g, $__x + 1, \"0\"), 0, $__x + 1) & \".\" & "
             "($length($__g) > $__x + 1 ? $substring($__g, $__x + 1) : \"0\") : "
             "\"0.\" & $pad(\"\", -$__x - 1, \"0\") & $__g))) }")
+
+
+def int_text(x: str, known_int: bool = True) -> str:
+    """Python's str() of the integral number ``x``: $string's 15 significant digits are exact
+    below 1e15; above, a number they cannot hold fails the run (so does an int from 1e21, which
+    JSONata prints as 1e+21, as Python prints such a float)."""
+    if re.fullmatch(r"-?[0-9]{1,15}", x):
+        return string(x)
+    if not re.fullmatch(r"\$[A-Za-z_][A-Za-z0-9_]*", x):
+        return f"($__i := {x}; {int_text('$__i', known_int)})"
+    limit = f" and $abs({x}) < 1e21" if known_int else ""
+    return (f"($abs({x}) < 1e15 ? $string({x}) : ($__t := $string({x}); ($number($__t) = {x}{limit}) ? "
+            f"$__t : $error(\"ValueError: pyflow: this number needs more than 15 significant digits to print as "
+            f"Python does\")))")
 
 
 def py_float(v: str) -> str:

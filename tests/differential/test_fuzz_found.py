@@ -32,6 +32,7 @@ CASES = {
     ff.get_with_any_key: [{"d": {"a": 1, "1": 2}, "k": 1}, {"d": {"a": 1}, "k": "a"}, {"d": {"a": 1}, "k": None},
                           {"d": {"True": 1}, "k": True}, {"d": {}, "k": [1]}],
     ff.get_on_untyped: [{"u": '{"a": 1}'}, {"u": "{}"}],
+    ff.big_int_text: [{"i": 999999999999999, "f": 999999999999999.0}, {"i": -7, "f": 1e16}, {"i": 0, "f": 0.5}],
     ff.split_on_empty: [{"s": "a,b", "sep": ","}, {"s": "false", "sep": ""}, {"s": "", "sep": "x"}],
 }
 
@@ -91,3 +92,12 @@ def test_get_on_a_non_dict_fails() -> None:
     """json.loads("10").get("a"): AttributeError natively, a failed run compiled (was: the default)."""
     expected, compiled = check(ff.get_on_untyped, {"u": "10"})
     assert expected.error == "AttributeError" and compiled.error == "States.QueryEvaluationError"
+
+
+@pytest.mark.parametrize("execution_input", [{"i": 1234567890123456, "f": 0.5}, {"i": 1, "f": 1e16 - 2.5}])
+def test_sixteen_digits_fail_rather_than_print_fifteen(execution_input: dict[str, Any]) -> None:
+    """pyflow's runner prints numbers as Step Functions does (15 significant digits): the
+    compiled run fails where it would print digits Python does not."""
+    definition = compile_workflow(ff.big_int_text).definition
+    ex = run_definition(definition, execution_input)
+    assert ex.status == "FAILED" and "15 significant digits" in (ex.cause or "")

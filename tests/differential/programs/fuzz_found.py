@@ -78,3 +78,10 @@ def get_on_untyped(u):
 @workflow
 def split_on_empty(s: str, sep: str):
     return s.split(sep)  # "".split("") is a ValueError in Python (was: the characters)
+
+
+@workflow
+def big_int_text(i: int, f: float):
+    # Step Functions' $string keeps 15 significant digits: str(1234567890123456) would print
+    # "1234567890123460" compiled; str(1e16 - 2.5) "10000000000000000.0" (now: the run fails)
+    return [str(i), f"{f}"]
