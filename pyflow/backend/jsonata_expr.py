@@ -202,26 +202,34 @@ class Emitter:
     def e_BinOp(self, e: ir.BinOp) -> str:
         lt, rt = self.types.of(e.left), self.types.of(e.right)
         left, right = self.ex(e.left), self.ex(e.right)
-        if lt == "bool" and (rt in NUMERIC or rt == "bool"):
-            left = f"({left} ? 1 : 0)"
-        if rt == "bool" and (lt in NUMERIC or lt == "bool"):
-            right = f"({right} ? 1 : 0)"
+        if e.op == "*" and not (lt in NUMERIC | {"bool"} and rt in NUMERIC | {"bool"}):
+            return self.multiply(left, right, lt, rt)
+        arithmetic = NUMERIC | {"bool", "any"}
+        if e.op != "+" or lt in NUMERIC | {"bool"} or rt in NUMERIC | {"bool"}:
+            # arithmetic counts a bool as 0 or 1 (True + 1, 0.5 // True), also in a value of
+            # unknown type; JSONata's operators fail on a boolean
+            if lt in ("bool", "any") and rt in arithmetic:
+                left = self.as_arith(left, lt)
+            if rt in ("bool", "any") and lt in arithmetic:
+                right = self.as_arith(right, rt)
         if e.op == "+":
             if lt == rt == "str":
                 return f"({left} & {right})"
             if lt == rt == "list":
                 return f"$append({left}, {right})"
-            if lt in NUMERIC or rt in NUMERIC:
+            if lt in NUMERIC | {"bool"} or rt in NUMERIC | {"bool"}:
                 # JSONata's + fails on anything but two numbers, as Python's int + fails
                 # on a str or list: no dispatch needed once one side is a number
                 return f"({left} + {right})"
             a, b = self.tmp("a"), self.tmp("b")
+            if {lt, rt} & {"str", "list", "dict", "none"}:
+                add = f"($type({a}) = \"number\" and $type({b}) = \"number\") ? {a} + {b}"  # never taken
+            else:  # True + 1 is 2
+                is_num = "($type({0}) = \"number\" or $type({0}) = \"boolean\")"
+                add = f"({is_num.format(a)} and {is_num.format(b)}) ? {self.as_arith(a, 'any')} + {self.as_arith(b, 'any')}"
             return (f"({a} := {left}; {b} := {right}; ($type({a}) = \"string\" and $type({b}) = \"string\") ? {a} & {b} : "
                     f"($type({a}) = \"array\" and $type({b}) = \"array\") ? $append({a}, {b}) : "
-                    f"($type({a}) = \"number\" and $type({b}) = \"number\") ? {a} + {b} : "
-                    f"{error('TypeError: unsupported operand types for +')})")
-        if e.op == "*" and not (lt in NUMERIC | {"bool"} and rt in NUMERIC | {"bool"}):
-            return self.multiply(left, right, lt, rt)
+                    f"{add} : {error('TypeError: unsupported operand types for +')})")
         if e.op in ("-", "*", "/"):
             return f"({left} {e.op} {right})"
         if e.op == "//":
@@ -232,6 +240,17 @@ class Emitter:
         if e.op == "**":
             return f"$power({left}, {right})"
         raise AssertionError(e.op)
+
+    def as_arith(self, text: str, t: str) -> str:
+        """An operand of arithmetic: a bool as 0 or 1 (tested at run time for a value of unknown type)."""
+        if t == "bool":
+            return f"({text} ? 1 : 0)"
+        if t != "any":
+            return text
+        if re.fullmatch(r"\$[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", text):
+            return f"($type({text}) = \"boolean\" ? ({text} ? 1 : 0) : {text})"
+        v = self.tmp("q")
+        return f"({v} := {text}; $type({v}) = \"boolean\" ? ({v} ? 1 : 0) : {v})"
 
     def multiply(self, left: str, right: str, lt: str = "any", rt: str = "any") -> str:
         """Python's ``*``: numbers multiply (booleans count as 0 and 1), a str or a list
@@ -277,9 +296,21 @@ class Emitter:
     def e_UnaryOp(self, e: ir.UnaryOp) -> str:
         if e.op == "not":
             return f"$not({self.truthy(e.operand)})"
-        if e.op == "-":
-            return f"(-{self.ex(e.operand)})"
-        return self.ex(e.operand)
+        t = self.types.of(e.operand)
+        if t in NUMERIC:
+            return f"(-{self.ex(e.operand)})" if e.op == "-" else self.ex(e.operand)
+        # Python's unary - and + count a bool as 0 or 1 (``-True`` is -1, ``+True`` is 1) and
+        # fail on anything but a number (JSONata's ``-`` fails on a boolean too)
+        v = self.tmp("u")
+        number = self.number_or_fail(v, t, "TypeError: bad operand type for unary " + e.op)
+        return f"({v} := {self.ex(e.operand)}; {'-' if e.op == '-' else ''}{number})"
+
+    def number_or_fail(self, v: str, t: str, message: str) -> str:
+        """The number in variable ``v`` (of static type ``t``), a bool as 0 or 1, else an error."""
+        if t == "bool":
+            return f"({v} ? 1 : 0)"
+        return (f"($type({v}) = \"boolean\" ? ({v} ? 1 : 0) : $type({v}) = \"number\" ? {v} : "
+                f"{error(message)})")
 
     # ------------------------------------------------------------------ comparisons
     def top_kinds(self, e: ir.Expr) -> set[str]:
@@ -477,19 +508,22 @@ class Emitter:
         x = self.ex(e)
         if t == "str":
             return x
-        if t in ("int", "number"):
-            return f"$string({x})"
+        if t == "int":
+            return int_text(x)
+        if t == "number":
+            v = self.tmp("s")
+            return f"({v} := {x}; {v} = $floor({v}) ? {int_text(v, False)} : {py_float(v)})"
         if t == "bool":
             return f"({x} ? \"True\" : \"False\")"
         if t == "none":
             return '"None"'
         v = self.tmp("s")
-        number = f"({v} = $floor({v}) and $abs({v}) < 1e16 ? $string({v}) & \".0\" : $string({v}))" if t == "float" \
-            else f"$string({v})"
         if t == "float":
-            return f"({v} := {x}; {number})"
+            return f"({v} := {x}; ({v} = $floor({v}) and $abs({v}) < 1e15) ? $string({v}) & \".0\" : {py_float(v)})"
+        # an integral number of unknown kind prints as an int (docs/semantics.md)
+        number = f"({v} = $floor({v}) ? {int_text(v, False)} : {py_float(v)})"
         return (f"({v} := {x}; $type({v}) = \"string\" ? {v} : $type({v}) = \"boolean\" ? ({v} ? \"True\" : \"False\") : "
-                f"$type({v}) = \"null\" ? \"None\" : $type({v}) = \"number\" ? $string({v}) : "
+                f"$type({v}) = \"null\" ? \"None\" : $type({v}) = \"number\" ? {number} : "
                 f"{error('TypeError: pyflow formats only str, int, float, bool and None with str()')})")
 
     def e_Builtin(self, e: ir.Builtin) -> str:
@@ -547,7 +581,9 @@ class Emitter:
     def b_int(self, x: ir.Expr) -> str:
         t, v = self.types.of(x), self.tmp("n")
         number = f"({v} >= 0 ? $floor({v}) : $ceil({v}))"
-        text = (f"($contains($trim({v}), /^[+-]?[0-9]+$/) ? $number($replace($trim({v}), \"+\", \"\")) : "
+        # Python's int() takes "+5" and "1_000" (single underscores between digits) too
+        text = (f"($contains($trim({v}), /^[+-]?[0-9]+(_[0-9]+)*$/) ? "
+                f"$number($replace($replace($trim({v}), \"+\", \"\"), \"_\", \"\")) : "
                 f"{error('ValueError: invalid literal for int()')})")
         if t in ("int",):
             return self.ex(x)
@@ -571,13 +607,29 @@ class Emitter:
         return self.truthy(x)
 
     def b_abs(self, x: ir.Expr) -> str:
-        return f"$abs({self.ex(x)})"
+        t = self.types.of(x)
+        if t in NUMERIC:
+            return f"$abs({self.ex(x)})"
+        v = self.tmp("n")  # abs(True) is 1; JSONata's $abs fails on a boolean
+        return f"({v} := {self.ex(x)}; $abs({self.number_or_fail(v, t, 'TypeError: bad operand type for abs()')}))"
 
     def b_min(self, *xs: ir.Expr) -> str:
-        return "$min([" + ", ".join(self.ex(x) for x in xs) + "])"
+        return self.min_max(xs, "min")
 
     def b_max(self, *xs: ir.Expr) -> str:
-        return "$max([" + ", ".join(self.ex(x) for x in xs) + "])"
+        return self.min_max(xs, "max")
+
+    def min_max(self, xs: tuple[ir.Expr, ...], which: str) -> str:
+        """Python's min()/max(): the first smallest (largest) argument, itself (``min(True, 3)`` is
+        ``True``), ordered by Python's ``<`` (strs, lists; a bool as a number; mixed kinds fail)."""
+        if all(self.types.of(x) in NUMERIC for x in xs):
+            return f"${which}([" + ", ".join(self.ex(x) for x in xs) + "])"
+        r, x = self.tmp("r"), self.tmp("x")
+        better = f"$__lt({x}, {r})" if which == "min" else f"$__lt({r}, {x})"
+        parts = [f"$__eq := {EQ_FN}; $__lt := {LT_FN}; {r} := {self.ex(xs[0])}"]
+        for item in xs[1:]:
+            parts.append(f"{x} := {self.ex(item)}; {r} := {better} ? {x} : {r}")
+        return "(" + "; ".join(parts) + f"; {r})"
 
     def b_floor(self, x: ir.Expr) -> str:
         return f"$floor({self.ex(x)})"
@@ -588,6 +640,12 @@ class Emitter:
     def b_isinstance(self, x: ir.Expr, kinds: ir.Expr) -> str:
         assert isinstance(kinds, ir.Const)
         v = self.tmp("i")
+        static = {"int": {"int"}, "float": {"float"}, "bool": {"bool", "int"}, "str": {"str"}, "list": {"list"},
+                  "dict": {"dict"}, "none": {"type(None)"}}.get(self.types.of(x))
+        if static is not None:
+            # the kind is known from the code: JSON cannot tell 2.0 from 2 at run time, Python can
+            answer = "true" if static & set(kinds.value) else "false"
+            return answer if isinstance(x, ir.Const) else f"({v} := {self.ex(x)}; {answer})"
         tests = []
         for k in kinds.value:
             tests.append({
@@ -599,12 +657,15 @@ class Emitter:
         return f"({v} := {self.ex(x)}; {' or '.join(tests)})"
 
     def b_json_dumps(self, x: ir.Expr, sort: ir.Expr) -> str:
+        if self.types.of(x) == "float":
+            return self.to_str(x)  # json.dumps(2.0) is "2.0", as str(2.0)
         keys = "$sort($keys($v))" if isinstance(sort, ir.Const) and sort.value else "$keys($v)"
         return ("($d := function($v) { $type($v) = \"array\" ? \"[\" & $join([$map($v, function($e) { $d($e) })], \", \") & \"]\" : "
                 f"$type($v) = \"object\" ? \"{{\" & $join([$map({keys}, function($k) {{ $substring($string([$k]), 1, "
                 "$length($string([$k])) - 2) & \": \" & $d($lookup($v, $k)) }) ], \", \") & \"}\" : "
+                f"$type($v) = \"number\" and $v != $floor($v) ? {py_float('$v')} : "
                 "$type($v) = \"number\" or $type($v) = \"boolean\" or $type($v) = \"null\" ? $string($v) : "
-                f"$substring($string([$v]), 1, $length($string([$v])) - 2) }}; $d({self.ex(x)}))")
+                f"$substring($string([$v]), 1, $length($string([$v])) - 2) }}; {ascii_escape('$d(' + self.ex(x) + ')')})")
 
     def b_json_loads(self, x: ir.Expr) -> str:
         return f"$parse({self.ex(x)})"
@@ -687,7 +748,12 @@ class Emitter:
                 f"$merge([{c}, {{{key}: {val}}}]) : {error('TypeError: object does not support item assignment')})")
 
     def b_m_split(self, s: ir.Expr, sep: ir.Expr) -> str:
-        return f"$split({self.ex(s)}, {self.ex(sep)})"
+        if isinstance(sep, ir.Const) and isinstance(sep.value, str) and sep.value:
+            return f"$split({self.ex(s)}, {self.ex(sep)})"
+        # Python's s.split("") is a ValueError; JSONata's $split(s, "") splits out the characters
+        a, p = self.tmp("s"), self.tmp("p")
+        return (f"({a} := {self.ex(s)}; {p} := {self.ex(sep)}; {p} = \"\" ? {error('ValueError: empty separator')} : "
+                f"$split({a}, {p}))")
 
     def b_m_upper(self, s: ir.Expr) -> str:
         return f"$uppercase({self.ex(s)})"
@@ -714,7 +780,18 @@ class Emitter:
                 f"$substring({a}, $length({a}) - $length({b})) = {b}))")
 
     def b_m_replace(self, s: ir.Expr, old: ir.Expr, new: ir.Expr) -> str:
-        return f"$replace({self.ex(s)}, {self.ex(old)}, {self.ex(new)})"
+        if isinstance(old, ir.Const) and isinstance(old.value, str) and old.value \
+                and isinstance(new, ir.Const) and isinstance(new.value, str) and "$" not in new.value:
+            return f"$replace({self.ex(s)}, {self.ex(old)}, {self.ex(new)})"
+        # split and join: engines read "$0" and "$$" in a $replace replacement as the match (not
+        # all alike), Python's replacement is literal; and Python's s.replace("", x) puts x around
+        # every character ("ab" -> "xaxbx") where $replace fails on an empty pattern
+        a, o, n = self.tmp("s"), self.tmp("o"), self.tmp("r")
+        chars = f"[$map([0..($length({a}) - 1)], function($__i) {{ $substring({a}, $__i, 1) }})]"
+        empty = "" if isinstance(old, ir.Const) and old.value else \
+            f"{o} = \"\" ? ($length({a}) = 0 ? {n} : {n} & $join({chars}, {n}) & {n}) : "
+        return (f"({a} := {self.ex(s)}; {o} := {self.ex(old)}; {n} := {self.ex(new)}; "
+                f"{empty}$join($split({a}, {o}), {n}))")
 
     def b_m_join(self, sep: ir.Expr, xs: ir.Expr) -> str:
         return f"$join({self.ex(xs)}, {self.ex(sep)})"
@@ -722,7 +799,16 @@ class Emitter:
     def b_m_get(self, d: ir.Expr, k: ir.Expr, default: ir.Expr | None = None) -> str:
         v = self.tmp("g")
         fallback = self.ex(default) if default is not None else "null"
-        return f"({v} := $lookup({self.ex(d)}, {self.ex(k)}); $exists({v}) ? {v} : {fallback})"
+        if self.types.of(d) == "dict" and self.types.of(k) == "str":
+            return f"({v} := $lookup({self.ex(d)}, {self.ex(k)}); $exists({v}) ? {v} : {fallback})"
+        # only a dict has .get (an AttributeError otherwise, where $lookup finds nothing); a key
+        # that is not a str is never in a JSON object (a list or dict key is a TypeError)
+        o, key = self.tmp("o"), self.tmp("k")
+        check = "" if self.types.of(d) == "dict" else \
+            f"$type({o}) != \"object\" ? {error('AttributeError: object has no attribute get')} : "
+        return (f"({o} := {self.ex(d)}; {key} := {self.ex(k)}; {check}"
+                f"($type({key}) = \"array\" or $type({key}) = \"object\") ? {error('TypeError: unhashable type')} : "
+                f"({v} := $type({key}) = \"string\" ? $lookup({o}, {key}) : [][0]; $exists({v}) ? {v} : {fallback}))")
 
     def dict_entries(self, d: ir.Expr, entry: str) -> str:
         """A list with one item per key of dict ``d``, in order: ``entry`` (JSONata text
@@ -744,6 +830,64 @@ class Emitter:
     def b_m_items(self, d: ir.Expr) -> str:
         pair = "$append([$__k], ($__v := $lookup($__o, $__k); $type($__v) = \"array\" ? [[$__v]] : [$__v]))"
         return self.dict_entries(d, f"[[{pair}]]")
+
+
+# Python's repr() of a float that is not integral (or is beyond 1e16): the same shortest digits
+# as JavaScript, laid out as Python does (1e-05, 1e+16, 0.0001, 1.5e+16). Step Functions' JSONata
+# prints a number with 15 significant digits ($string(0.1 + 0.2) is "0.3"): a float that needs more
+# fails the run rather than print different digits.
+PY_FLOAT = ("function($__v) { ($__s := $string($abs($__v)); $number($__s) != $abs($__v) ? "
+            "$error(\"ValueError: pyflow: this float needs more than 15 significant digits to print as Python does\") : "
+            "($__x := $contains($__s, \"e\") ? $number($substringAfter($__s, \"e\")) : $abs($__v) >= 1 ? "
+            "$length($substringBefore($__s & \".\", \".\")) - 1 : "
+            "-1 - $length($substringAfter($__s, \".\")) + $length($replace($substringAfter($__s, \".\"), /^0+/, \"\")); "
+            "$__g := $replace($replace($replace($substringBefore($__s & \"e\", \"e\"), \".\", \"\"), /^0+/, \"\"), /0+$/, \"\"); "
+            "($__v < 0 ? \"-\" : \"\") & ($__g = \"\" ? \"0.0\" : $__x >= 16 or $__x < -4 ? "
+            "$substring($__g, 0, 1) & ($length($__g) > 1 ? \".\" & $substring($__g, 1) : \"\") & \"e\" & "
+            "($__x < 0 ? \"-\" : \"+\") & $pad($string($abs($__x)), -2, \"0\") : $__x >= 0 ? "
+            "$substring($pad($__g, $__x + 1, \"0\"), 0, $__x + 1) & \".\" & "
+            "($length($__g) > $__x + 1 ? $substring($__g, $__x + 1) : \"0\") : "
+            "\"0.\" & $pad(\"\", -$__x - 1, \"0\") & $__g))) }")
+
+
+def int_text(x: str, known_int: bool = True) -> str:
+    """Python's str() of the integral number ``x``: $string's 15 significant digits are exact
+    below 1e15; above, a number they cannot hold fails the run (so does an int from 1e21, which
+    JSONata prints as 1e+21, as Python prints such a float)."""
+    if re.fullmatch(r"-?[0-9]{1,15}", x):
+        return string(x)
+    if not re.fullmatch(r"\$[A-Za-z_][A-Za-z0-9_]*", x):
+        return f"($__i := {x}; {int_text('$__i', known_int)})"
+    limit = f" and $abs({x}) < 1e21" if known_int else ""
+    return (f"($abs({x}) < 1e15 ? $string({x}) : ($__t := $string({x}); ($number($__t) = {x}{limit}) ? "
+            f"$__t : $error(\"ValueError: pyflow: this number needs more than 15 significant digits to print as "
+            f"Python does\")))")
+
+
+def py_float(v: str) -> str:
+    """Python's str() of the float in JSONata variable (or path) ``v``."""
+    return f"($__pyfloat := {PY_FLOAT}; $__pyfloat({v}))"
+
+
+# Python's json.dumps escapes every character outside " " .. "~" (ensure_ascii): "é" is "\\u00e9",
+# a character above U+FFFF a surrogate pair. JSONata has no code point function: the
+# character's UTF-8 bytes ($encodeUrlComponent) give it. The regex matches a surrogate pair
+# whole where strings are UTF-16 (JavaScript), a code point elsewhere.
+HEX4 = "function($__n) { $pad($formatBase($__n, 16), -4, \"0\") }"
+ASCII_CHAR = ("function($__m) { ($__b := $map($split($substring($encodeUrlComponent($__m.match), 1), \"%\"), "
+              "function($__h) { $reduce($split($lowercase($__h), \"\"), function($__a, $__c) { $__a * 16 + "
+              "$lookup({\"0\": 0, \"1\": 1, \"2\": 2, \"3\": 3, \"4\": 4, \"5\": 5, \"6\": 6, \"7\": 7, "
+              "\"8\": 8, \"9\": 9, \"a\": 10, \"b\": 11, \"c\": 12, \"d\": 13, \"e\": 14, \"f\": 15}, $__c) }, 0) }); "
+              "$__p := $count($__b) = 1 ? $__b : $reduce($__b[[1..3]], function($__a, $__x) { $__a * 64 + $__x - 128 }, "
+              "$__b[0] - ($count($__b) = 2 ? 192 : $count($__b) = 3 ? 224 : 240)); "
+              f"$__hex := {HEX4}; "
+              "$__p < 65536 ? \"\\\\u\" & $__hex($__p) : \"\\\\u\" & $__hex(55296 + $floor(($__p - 65536) / 1024)) & "
+              "\"\\\\u\" & $__hex(56320 + ($__p - 65536) % 1024)) }")
+
+
+def ascii_escape(text: str) -> str:
+    """JSON text ``text`` with every non-ASCII character (and DEL) escaped as Python's json.dumps does."""
+    return f"$replace({text}, /[\\ud800-\\udbff][\\udc00-\\udfff]|[^\\x20-\\x7e]/, {ASCII_CHAR})"
 
 
 # a string literal (skipped whole, to its end if unterminated) or one structural character

@@ -31,7 +31,7 @@ def join(a: str, b: str) -> str:
     if b == "bottom" or a == b:
         return a
     if {a, b} <= NUMERIC:
-        return "number" if "number" in (a, b) else "float"
+        return "number"  # an int or a float: str() and isinstance() must look at run time
     return "any"
 
 
@@ -81,6 +81,8 @@ class Types:
             lt, rt = self.of(e.left), self.of(e.right)
             if e.op == "+" and lt == rt and lt in ("str", "list"):
                 return lt
+            if e.op == "+" and {lt, rt} & {"str", "list"} and "any" in (lt, rt):
+                return lt if lt != "any" else rt  # str + x is a str or a TypeError (JSON values)
             if e.op == "*" and (lt in ("str", "list") and rt in ("int", "bool")):
                 return lt  # a repetition
             if e.op == "*" and (rt in ("str", "list") and lt in ("int", "bool")):
@@ -94,7 +96,8 @@ class Types:
             if lt in NUMERIC and rt in NUMERIC:
                 if lt == rt == "int" and e.op != "**":
                     return "int"
-                return "number" if "number" in (lt, rt) or e.op == "**" else "float"
+                # a float operand makes a float (2.0 ** 2, 1.5 - n); int ** int may be either
+                return "float" if "float" in (lt, rt) else "number"
             if e.op == "*" and "any" in (lt, rt) and not {lt, rt} & {"float"}:
                 return "any"  # an int times a str or a list repeats it
             if (lt in NUMERIC and rt == "any") or (rt in NUMERIC and lt == "any"):
@@ -102,7 +105,10 @@ class Types:
                 return "number"
             return "any"
         if isinstance(e, ir.UnaryOp):
-            return "bool" if e.op == "not" else self.of(e.operand)
+            if e.op == "not":
+                return "bool"
+            t = self.of(e.operand)  # -True is -1: an int; -x is a number or a TypeError
+            return t if t in NUMERIC else "int" if t == "bool" else "number"
         if isinstance(e, ir.Compare):
             return "bool"
         if isinstance(e, ir.BoolOp):
@@ -123,7 +129,8 @@ class Types:
                 t = self.of(e.args[0])
                 return t if t in ("list", "dict") else "any"
             if e.name in ("abs",):
-                return self.of(e.args[0])
+                t = self.of(e.args[0])  # abs(True) is 1
+                return t if t in NUMERIC else "int" if t == "bool" else "number"
             if e.name in ("min", "max"):
                 t = "bottom"
                 for a in e.args:
