@@ -157,7 +157,11 @@ def is_pure(e: Expr) -> bool:
 
 
 MAY_FAIL_BUILTINS = frozenset({"int", "float", "json_loads", "check_unpack", "len", "str", "setitem", "range",
-                               "m_split", "m_join", "m_get", "fnmatch", "hash", "at"})
+                               "m_split", "m_join", "m_get", "fnmatch", "hash", "at",
+                               # a wrong type: abs("x"), min(1, "a"), None.upper(), {}.startswith(...)
+                               "abs", "min", "max", "floor", "ceil", "list", "randint",
+                               "m_upper", "m_lower", "m_strip", "m_lstrip", "m_rstrip", "m_startswith",
+                               "m_endswith", "m_replace", "m_keys", "m_values", "m_items"})
 
 
 def may_fail(e: Expr, inputs: bool = True) -> bool:
@@ -167,8 +171,8 @@ def may_fail(e: Expr, inputs: bool = True) -> bool:
     for n in walk(e):
         if isinstance(n, Subscript):
             return True
-        if isinstance(n, BinOp):
-            return True
+        if isinstance(n, BinOp) or isinstance(n, UnaryOp) and n.op != "not":
+            return True  # -"a" and +None fail as a + b can
         if isinstance(n, Builtin) and n.name in MAY_FAIL_BUILTINS:
             return True
         if isinstance(n, Compare) and n.op in ("<", "<=", ">", ">=", "in", "notin"):

@@ -219,8 +219,6 @@ def rand_program(r: random.Random, name: str, safe: bool = False) -> str:
         lines.append(f"{local} = {g.e(kind, r.randint(1, 2))}")
         names[local] = kind
     outs = [g.e(r.choice(KINDS), r.randint(1, 3)) for _ in range(r.randint(1, 3))]
-    if safe:
-        outs += list(names)  # an unused failing assignment is dropped compiled (KNOWN_OPEN)
     lines.append("return [" + ", ".join(outs) + "]")
     body = textwrap.indent("\n".join(lines), "    ")
     return f"@workflow\ndef {name}({PARAMS}):\n{body}\n"
@@ -238,8 +236,6 @@ KNOWN_OPEN = """
 - str(-0.0) is "-0.0" natively, "0.0" compiled (JSONata cannot see a negative zero);
 - a float that needs more than 15 significant digits fails compiled where str() prints it
   (JSONata prints 15 digits: failing is on purpose, see docs/semantics.md);
-- an assignment that is never used is dropped by the compiler, also when its value fails natively
-  (x = -None): pyflow.ir.may_fail does not count unary -, abs(), min() ... as failing;
 - x ** 0.5 of a negative number is a complex number natively (not a JSON value);
 - float // and % where the quotient a / b rounds up to an integer: 0.1 // 1e-05 is 9999.0 and
   0.1 % 1e-05 is 9.99999999999737e-06 in Python (exact), 10000 and 0 compiled (floor(a / b));

@@ -17,7 +17,7 @@ from pyflow.compiler import compile_workflow
 from pyflow.runtime import invoke
 
 # DESIGN §1: Python data errors may surface as the engine's own error names.
-DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "MissingInput",
+DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "AttributeError", "MissingInput",
                "pyflow.MissingInput"}
 ENGINE_DATA_ERRORS = {"States.QueryEvaluationError", "States.Runtime", "States.IntrinsicFailure"}
 

@@ -34,6 +34,8 @@ CASES = {
     ff.get_on_untyped: [{"u": '{"a": 1}'}, {"u": "{}"}],
     ff.big_int_text: [{"i": 999999999999999, "f": 999999999999999.0}, {"i": -7, "f": 1e16}, {"i": 0, "f": 0.5}],
     ff.split_on_empty: [{"s": "a,b", "sep": ","}, {"s": "false", "sep": ""}, {"s": "", "sep": "x"}],
+    ff.unused_failing_value: [{"u": 2, "s": "a"}, {"u": "a", "s": "a"}, {"u": 0, "s": "a"}, {"u": True, "s": 3},
+                              {"u": 1.5, "s": None}, {"u": -1, "s": "b"}],
 }
 
 ALL = [(wf, i) for wf, inputs in CASES.items() for i in inputs]

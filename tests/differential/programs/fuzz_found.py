@@ -85,3 +85,17 @@ def big_int_text(i: int, f: float):
     # Step Functions' $string keeps 15 significant digits: str(1234567890123456) would print
     # "1234567890123460" compiled; str(1e16 - 2.5) "10000000000000000.0" (now: the run fails)
     return [str(i), f"{f}"]
+
+
+@workflow
+def unused_failing_value(u, s):
+    # an assignment nothing reads still fails the run where Python fails it: -None, -"a",
+    # "x".upper() of a non-str (was: dropped as dead code, the compiled run returned 1)
+    c = None
+    r = "text"
+    if u:
+        c = u
+        r = s
+    t = -c
+    w = r.upper()
+    return 1
