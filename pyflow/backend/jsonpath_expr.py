@@ -342,12 +342,16 @@ class PathEmitter:
             return method(*e.args)
         if isinstance(e, ir.Input):
             raise NotExpressible("a workflow parameter's default value here")
+        # a test used as a value is stored by a Choice before the state that reads it
+        # (jsonpath_states.ValuesByChoice); left only where Python may not evaluate it
+        where = ("inside an elif test or on the right of and/or in an if/while test (Python may not evaluate "
+                 "it there; assign it to a variable before the if)")
         if isinstance(e, ir.UnaryOp):
-            raise NotExpressible("`-x`" if e.op == "-" else f"`{e.op}` as a value (only inside an if/while test)")
+            raise NotExpressible("`-x`" if e.op == "-" else f"`{e.op}` used as a value {where}")
         if isinstance(e, (ir.Compare, ir.BoolOp)):
-            raise NotExpressible("a comparison or and/or used as a value (only inside an if/while test)")
+            raise NotExpressible(f"a comparison or and/or used as a value {where}")
         if isinstance(e, ir.IfExp):
-            raise NotExpressible("a conditional expression `a if c else b`")
+            raise NotExpressible(f"a conditional expression `a if c else b` {where}")
         raise NotExpressible(f"the expression {type(e).__name__}")
 
     def arg(self, e: ir.Expr) -> str:

@@ -235,6 +235,8 @@ class JsonPathLowering:
         except NotExpressible as exc:
             self.fail(exc.what, None)
         self.map_exprs(replace, deep=True)
+        for g in self.graphs():
+            ValuesByChoice(g, self.fresh, self.fail).run()
         self.var_types = infer_var_types(self._assignments(), self.input_types)
         self.var_types.update(default_types)
         self.note_errors()
@@ -357,7 +359,9 @@ class JsonPathLowering:
 
             def mat(e: ir.Expr, t: str, n: int = n) -> str:
                 for m, name, x in placements:
-                    if x == e and (m == n or not ir.free_vars(e) and "." not in name):
+                    # (the first Choice, reading the input as its document, computes its own
+                    # before it: a field placed on its ways out comes too late for it)
+                    if x == e and (m == n or not ir.free_vars(e) and "." not in name and n not in plain_choices):
                         return "$." + name
                 if n in plain_choices and not ir.free_vars(e) and ir.is_pure(e):
                     group, fields = self.doc_temps.setdefault(n, (self.fresh("t"), []))
@@ -1705,3 +1709,285 @@ def _resolve(st: Any, names: dict[str, str]) -> Any:
     if isinstance(st, list):
         return [_resolve(v, names) for v in st]
     return st
+
+
+# ---------------------------------------------------------------------- tests used as values
+# Builtins that are Python tests (their value is a bool): a Choice rule decides them.
+TEST_BUILTINS = frozenset({"isinstance", "bool", "fnmatch", "m_startswith", "m_endswith", "is_timestamp"})
+# Values only the edge they ride on can read (a state's result, a caught error, a Map's item):
+# they stay there, in a temporary, when the rest of the edge's assignments move on.
+EDGE_BOUND = frozenset({"branch_result", "error_output", "item"})
+
+
+def _is_test(e: ir.Expr) -> bool:
+    """A comparison, ``and``/``or``, ``not``, ``a if c else b`` or a test builtin: JSONPath
+    has no value for it, only a Choice rule (or a Choice and two ways on)."""
+    return isinstance(e, (ir.Compare, ir.BoolOp, ir.IfExp)) or isinstance(e, ir.UnaryOp) and e.op == "not" \
+        or isinstance(e, ir.Builtin) and e.name in TEST_BUILTINS
+
+
+def _has_test(e: ir.Expr) -> bool:
+    return any(_is_test(x) for x in ir.walk(e))
+
+
+def _boolish(e: ir.Expr) -> bool:
+    """Is ``e``'s value always a bool (so ``a or b`` of such values is the test's own result)?"""
+    if isinstance(e, ir.Const):
+        return isinstance(e.value, bool)
+    if isinstance(e, ir.BoolOp):
+        return all(_boolish(v) for v in e.values)
+    return _is_test(e) and not isinstance(e, ir.IfExp)
+
+
+def _edge_bound(e: ir.Expr) -> bool:
+    return isinstance(e, ir.TaskResult) or isinstance(e, ir.Builtin) and e.name in EDGE_BOUND
+
+
+def _replace_sub(e: ir.Expr, env: list[tuple[ir.Expr, ir.Expr]]) -> ir.Expr:
+    for old, by in env:
+        if e == old:
+            return by
+    kids = [_replace_sub(k, env) for k in ir.children(e)]
+    return _rebuild(e, kids) if kids and not isinstance(e, ir.Input) else e
+
+
+class ValuesByChoice:
+    """Rewrite every test used as a value (``flag = a < b``, ``return [a == b]``,
+    ``t(x if c else y)``, ``a or b``) into the graph's own control flow, before lowering:
+    a Choice whose rule is the test, and on each way out an assignment of the value
+    (``True``/``False``; the chosen operand of ``a if c else b``; for ``and``/``or``
+    Python's operand) to a temporary, joining at the statement, which reads the temporary.
+
+    Evaluation order is Python's: operands evaluated before the test that may fail are
+    stored first; the operand on the way not taken is never evaluated. A statement whose
+    whole value is the test assigns (or returns) on each way itself."""
+
+    def __init__(self, g: nx.MultiDiGraph, fresh: Any, fail: Any) -> None:
+        self.g, self.fresh, self.fail = g, fresh, fail
+
+    def run(self) -> None:
+        g = self.g
+        for n in list(g.nodes):  # a guard branch deciding an if/while test: its own Choice
+            o = op(g, n)
+            if isinstance(o, ir.Parallel) and o.kind == "guard":
+                for b in o.branches:
+                    _test_by_choice(b)
+            if isinstance(o, ir.MapState) and o.filtered:
+                self.keep_as_bool(o.body.graph)
+        changed = True
+        while changed:
+            changed = False
+            for n in list(g.nodes):
+                if self.node(n):
+                    changed = True
+            for u, v, k, d in list(g.edges(keys=True, data=True)):
+                if any(_has_test(e) for _, e in d.get("assigns", [])):
+                    self.edge(u, v, k, d)
+                    changed = True
+
+    @staticmethod
+    def keep_as_bool(g: nx.MultiDiGraph) -> None:
+        """A comprehension's ``if`` keeps an item when the test is truthy; the Map's result is
+        filtered on ``keep == true``: the kept flag is made a bool."""
+        for n in g.nodes:
+            r = op(g, n)
+            if isinstance(r, ir.Return) and isinstance(r.value, ir.DictExpr):
+                r.value = ir.DictExpr(tuple(
+                    (k, ir.Builtin("bool", (v,)) if k == ir.Const("keep") and not _boolish(v) else v)
+                    for k, v in r.value.entries))
+
+    # ------------------------------------------------------------------ graph surgery
+    def new(self, o: ir.Op, like: ir.Op) -> int:
+        o.span, o.region, o.name_prefix = like.span, like.region, like.name_prefix
+        n = max(self.g.nodes) + 1
+        self.g.add_node(n, op=o)
+        return n
+
+    def link(self, u: int, v: int, key: str = "next", assigns: list | None = None) -> None:
+        self.g.add_edge(u, v, key=key, label=key, assigns=list(assigns or []))
+
+    def choose(self, n: int, o: ir.Op, test: ir.Expr, yes: ir.Op, no: ir.Op) -> tuple[int, int]:
+        """Node ``n`` becomes a Choice on ``test`` going to new nodes ``yes`` / ``no``."""
+        if o.region and ir.may_fail(test):
+            # a state of a try body that Python may fail in (TypeError of `<`, a missing key):
+            # a Choice cannot Catch, its failure would end the run instead
+            self.fail("a test used as a value that may raise (TypeError of `<`, a missing key ...) inside a "
+                      "try body, outside an assignment or return (a Choice state cannot Catch; assign the test "
+                      "to a variable first)", o.span)
+        self.g.nodes[n]["op"] = ir.Choice(tests=[test], kind="if", sources=[""], span=o.span, region=o.region,
+                                          name_prefix=o.name_prefix)
+        a, b = self.new(yes, o), self.new(no, o)
+        self.link(n, a, "r0")
+        self.link(n, b, "default")
+        return a, b
+
+    @staticmethod
+    def split(c: ir.Expr) -> tuple[ir.Expr, ir.Expr, ir.Expr]:
+        """(test, value when true, value when false) of a test used as a value."""
+        if isinstance(c, ir.IfExp):
+            return c.test, c.body, c.orelse
+        if isinstance(c, ir.BoolOp) and not _boolish(c):
+            first = c.values[0]
+            rest = c.values[1] if len(c.values) == 2 else ir.BoolOp(c.op, c.values[1:])
+            kept = ir.Const(c.op == "or") if _boolish(first) else first
+            return (first, kept, rest) if c.op == "or" else (first, rest, kept)
+        return c, ir.Const(True), ir.Const(False)
+
+    def node(self, n: int) -> bool:
+        g, o = self.g, op(self.g, n)
+        if isinstance(o, ir.Assign) and _is_test(o.value) and len(g.out_edges(n)) == 1:
+            (_, s, k, d), = list(g.out_edges(n, keys=True, data=True))
+            if self.pin_first(n, o):
+                return True
+            test, yes, no = self.split(o.value)
+            g.remove_edge(n, s, k)
+            a, b = self.choose(n, o, test, ir.Assign(o.target, yes), ir.Assign(o.target, no))
+            self.link(a, s, k, d.get("assigns"))
+            self.link(b, s, k, d.get("assigns"))
+            return True
+        if isinstance(o, ir.Return) and _is_test(o.value) and not g.out_edges(n):
+            if self.pin_first(n, o):
+                return True
+            test, yes, no = self.split(o.value)
+            self.choose(n, o, test, ir.Return(yes), ir.Return(no))
+            return True
+        if isinstance(o, (ir.Assign, ir.TaskCall, ir.Return, ir.Raise, ir.Wait, ir.MapState)) and any(
+                _has_test(e) for e in self.exprs(o)):
+            return self.hoist(n, o)
+        if isinstance(o, ir.Choice) and o.tests:
+            prelude: list[tuple[str, ir.Expr]] = []
+            first = self.in_test(o.tests[0], prelude)
+            if prelude:
+                o.tests = [first] + list(o.tests[1:])
+                self.before(n, o, prelude)
+                return True
+        return False
+
+    def in_test(self, e: ir.Expr, prelude: list[tuple[str, ir.Expr]]) -> ir.Expr:
+        """The first test of a Choice (always evaluated) with the values inside it that a rule
+        cannot read (``(a < b) == c``, ``if (x if c else y):``) stored before the Choice. Only
+        the first operand of ``and``/``or``: Python may not evaluate the others."""
+        if isinstance(e, ir.BoolOp):
+            return ir.BoolOp(e.op, (self.in_test(e.values[0], prelude),) + tuple(e.values[1:]))
+        if isinstance(e, ir.UnaryOp) and e.op == "not":
+            return ir.UnaryOp("not", self.in_test(e.operand, prelude))
+        if isinstance(e, ir.Compare) or isinstance(e, ir.Builtin) and e.name in TEST_BUILTINS:
+            kids = list(ir.children(e))
+            if not any(_has_test(k) for k in kids):
+                return e
+            last = max(i for i, k in enumerate(kids) if _has_test(k))
+            out = []
+            for i, k in enumerate(kids):
+                if _has_test(k):
+                    out.append(self.linear(k, prelude))
+                elif i < last and (ir.may_fail(k) or not ir.is_pure(k)):
+                    t = self.fresh("v")
+                    prelude.append((t, k))
+                    out.append(ir.Var(t))
+                else:
+                    out.append(k)
+            return _rebuild(e, out)
+        if isinstance(e, ir.IfExp):
+            return self.linear(e, prelude)
+        return e
+
+    def pin_first(self, n: int, o: ir.Assign | ir.Return) -> bool:
+        """``uuid() or x``: the first operand is both the test and the value; computed once,
+        into a temporary, by a state before."""
+        c = o.value
+        if not (isinstance(c, ir.BoolOp) and not _boolish(c) and not ir.is_pure(c.values[0])):
+            return False
+        t = self.fresh("v")
+        o.value = ir.BoolOp(c.op, (ir.Var(t),) + tuple(c.values[1:]))
+        a = self.new(ir.Assign(t, c.values[0]), o)
+        for u, _, k, d in list(self.g.in_edges(n, keys=True, data=True)):
+            self.g.remove_edge(u, n, k)
+            self.g.add_edge(u, a, key=k, **d)
+        self.link(a, n)
+        return True
+
+    @staticmethod
+    def exprs(o: ir.Op) -> list[ir.Expr]:
+        if isinstance(o, ir.TaskCall):
+            return list(o.args.values())
+        if isinstance(o, ir.MapState):
+            return [o.items]
+        if isinstance(o, ir.Raise):
+            return [o.cause]
+        return op_exprs(o)
+
+    def hoist(self, n: int, o: ir.Op) -> bool:
+        """The tests inside ``o``'s expressions (and what Python evaluates before them that may
+        fail, or is impure) go to temporaries assigned by states before ``n``."""
+        prelude: list[tuple[str, ir.Expr]] = []
+        new = [self.linear(e, prelude) for e in self.exprs(o)]
+        if isinstance(o, ir.TaskCall):
+            o.args = dict(zip(o.args, new))
+        elif isinstance(o, ir.Assign):
+            o.value, = new
+        elif isinstance(o, ir.Return):
+            o.value, = new
+        elif isinstance(o, ir.Raise):
+            o.cause, = new
+        elif isinstance(o, ir.MapState):
+            o.items, = new
+        elif isinstance(o, ir.Wait):
+            it = iter(new)
+            o.seconds = next(it) if o.seconds is not None else None
+            o.timestamp = next(it) if o.timestamp is not None else None
+        self.before(n, o, prelude)
+        return True
+
+    def before(self, n: int, o: ir.Op, prelude: list[tuple[str, ir.Expr]]) -> None:
+        """Assign states for ``prelude``, in order, that every way into ``n`` goes through first."""
+        ins = list(self.g.in_edges(n, keys=True, data=True))
+        nxt = n
+        for t, e in reversed(prelude):
+            a = self.new(ir.Assign(t, e), o)
+            self.link(a, nxt)
+            nxt = a
+        for u, _, k, d in ins:
+            self.g.remove_edge(u, n, k)
+            self.g.add_edge(u, nxt, key=k, **d)
+
+    def linear(self, e: ir.Expr, prelude: list[tuple[str, ir.Expr]]) -> ir.Expr:
+        if _is_test(e):
+            t = self.fresh("c")
+            prelude.append((t, e))
+            return ir.Var(t)
+        kids = list(ir.children(e))
+        if isinstance(e, ir.Input) or not any(_has_test(k) for k in kids):
+            return e
+        last = max(i for i, k in enumerate(kids) if _has_test(k))
+        out = []
+        for i, k in enumerate(kids):
+            if _has_test(k):
+                out.append(self.linear(k, prelude))
+            elif i < last and (ir.may_fail(k) or not ir.is_pure(k)):
+                t = self.fresh("v")  # Python evaluates it before the test: a failure comes first
+                prelude.append((t, k))
+                out.append(ir.Var(t))
+            else:
+                out.append(k)
+        return _rebuild(e, out)
+
+    def edge(self, u: int, v: int, k: str, d: dict) -> None:
+        """The assignments riding on an edge from the first one holding a test on move to an
+        Assign state of their own (then rewritten by ``node``)."""
+        seq = list(d.get("assigns", []))
+        i = next(j for j, (_, e) in enumerate(seq) if _has_test(e))
+        pre, moved = seq[:i], seq[i:]
+        bound: list[tuple[ir.Expr, ir.Expr]] = []
+        for _, e in moved:
+            for x in ir.walk(e):
+                if _edge_bound(x) and all(x != old for old, _ in bound):
+                    t = self.fresh("r")
+                    pre.append((t, x))
+                    bound.append((x, ir.Var(t)))
+        moved = [(x, _replace_sub(e, bound)) for x, e in moved]
+        (x, e), post = moved[0], moved[1:]
+        like = op(self.g, v)
+        a = self.new(ir.Assign(x, e), like)
+        self.g.remove_edge(u, v, k)
+        self.g.add_edge(u, a, key=k, **{**d, "assigns": pre})
+        self.link(a, v, "next", post)

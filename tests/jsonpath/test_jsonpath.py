@@ -45,7 +45,7 @@ process_order = _load_example("order_processing").process_order
 REJECTED = {
     basics.arithmetic: "`-`",
     basics.strings: "formatting a bool",
-    basics.collections: "a comparison or and/or used as a value",
+    basics.collections: "a negative index",
     basics.truthiness: "isinstance(x, int)",
     basics.task_values: "`+` of",
     control.loop_until: "Python's `%`",
