@@ -468,6 +468,15 @@ class JsonPathLowering:
             d = self.g.edges[self.entry, first, k]
             d["assigns"] = list(d.get("assigns", [])) + [(name, e)]
 
+    @staticmethod
+    def computes_unread_first(o: ir.Op, env: dict[str, ir.Expr]) -> bool:
+        """A Fail (or the final state) evaluates only what it reads: a pending value that
+        may fail and is not read there must be computed first (by a Pass), as Python would."""
+        if not isinstance(o, (ir.Raise, ir.Return)):
+            return False
+        read = ir.free_vars(o.cause if isinstance(o, ir.Raise) else o.value)
+        return any(ir.may_fail(e) and x not in read for x, e in env.items() if e != ir.Var(x))
+
     def is_plain_first(self, n: int) -> bool:
         """Is ``n`` entered with the execution input (merged with defaults) as its document?"""
         if not self.top or n in getattr(self, "pre_pass", {}):
@@ -475,7 +484,10 @@ class JsonPathLowering:
         (_, first, _, d), = out_edges(self.g, self.entry)
         if n != first or self.g.in_degree(n) != 1:
             return False
-        return not d.get("assigns") or isinstance(op(self.g, n), (ir.TaskCall, ir.Raise, ir.Return, ir.Assign))
+        o = op(self.g, n)
+        if d.get("assigns") and self.computes_unread_first(o, ir.simultaneous(list(d["assigns"]), {})):
+            return False  # a Start Pass computes them, and its output is the document
+        return not d.get("assigns") or isinstance(o, (ir.TaskCall, ir.Raise, ir.Return, ir.Assign))
 
     # ------------------------------------------------------------------ liveness / definite assignment
     def uses(self, n: int) -> set[str]:
@@ -796,14 +808,8 @@ class JsonPathLowering:
             return False
         if self.concat_inside(o, env):
             return False  # lists joined by `+` inside an expression it computes: a Pass stores them first
-        if isinstance(o, (ir.Raise, ir.Return)):
-            # a Fail (or the final state) evaluates only what it reads: a pending value that
-            # may fail and is not read there must be computed first, as Python would
-            read: set[str] = set()
-            for e in ([o.cause] if isinstance(o, ir.Raise) else [o.value]):
-                read |= ir.free_vars(e)
-            if any(ir.may_fail(e) and x not in read for x, e in env.items() if e != ir.Var(x)):
-                return False
+        if self.computes_unread_first(o, env):
+            return False
         target = getattr(o, "target", None) if isinstance(o, (ir.Assign, ir.TaskCall, ir.MapState)) else None
         if target is not None and ir.may_fail(env.get(target, ir.Var(target)), inputs=False) and not (
                 isinstance(o, ir.Assign) and target in ir.free_vars(o.value)):
