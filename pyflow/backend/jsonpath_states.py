@@ -935,19 +935,18 @@ class JsonPathLowering:
 
     def type_error(self) -> Ref:
         """The Fail of a `+` whose operand turned out not to be a str (Python: TypeError)."""
-        if "type_error" not in self.states:
-            self.add("type_error", "TypeError", 0, {
-                "Type": "Fail", "Error": "TypeError",
-                "Cause": "can only concatenate str (not a value of another type) to str"})
-        return Ref("type_error")
+        return self.shared_fail("type_error", "TypeError", "can only concatenate str (not a value of another type) to str")
 
     def compare_error(self) -> Ref:
         """The Fail of a comparison whose operands Python cannot order (or test) together."""
-        if "compare_error" not in self.states:
-            self.add("compare_error", "TypeError_comparison", 0, {
-                "Type": "Fail", "Error": "TypeError",
-                "Cause": "'<', '<=', '>' and '>=' are not supported between these operand types"})
-        return Ref("compare_error")
+        return self.shared_fail("compare_error", "TypeError_comparison",
+                                "'<', '<=', '>' and '>=' are not supported between these operand types")
+
+    def shared_fail(self, sid: str, name: str, cause: str) -> Ref:
+        """One TypeError Fail state per machine, whichever states reach it."""
+        if sid not in self.states:
+            self.add(sid, name, 0, {"Type": "Fail", "Error": "TypeError", "Cause": cause})
+        return Ref(sid)
 
     def line_of(self, sid: str) -> int:
         return next((line for s, _, line in self.wanted if s == sid), 0)

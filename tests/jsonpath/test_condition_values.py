@@ -18,7 +18,7 @@ from tests.differential.engines import native
 from tests.differential.programs import basics, boundaries, exprs
 from tests.differential.test_exprs import CASES as EXPR_CASES
 from tests.jsonpath import condition_programs as cp
-from tests.jsonpath.test_jsonpath import moto_runner, run_local, run_moto  # noqa: F401 - the fixture
+from tests.jsonpath.test_jsonpath import assert_engines_agree, moto_runner  # noqa: F401 - the fixture
 
 # one value of every kind
 VALUES: list[Any] = [2, 1, 0, 2.5, True, False, "b", "", None, [1], [], {"k": 1}, {}]
@@ -73,11 +73,7 @@ def _compile(wf: Any) -> Any:
 def test_agrees_with_native(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:
     compiled = _compile(wf)
     assert '"Assign"' not in compiled.json
-    expected = native(wf, execution_input)
-    on_moto = run_moto(moto_runner, compiled, execution_input)
-    assert expected.agrees_with(on_moto), f"native={expected} moto={on_moto}"
-    on_local = run_local(compiled, execution_input)
-    assert expected.agrees_with(on_local), f"native={expected} local={on_local}"
+    assert_engines_agree(wf, compiled, execution_input, moto_runner)
 
 
 def test_inputs_cover_every_outcome() -> None:

@@ -15,7 +15,7 @@ from pyflow.diagnostics import CompileError
 from tests.aslvalidator import validate_all
 from tests.differential.engines import native
 from tests.jsonpath import compare_programs as cp
-from tests.jsonpath.test_jsonpath import moto_runner, run_local, run_moto  # noqa: F401 - the fixture
+from tests.jsonpath.test_jsonpath import assert_engines_agree, moto_runner  # noqa: F401 - the fixture
 
 # one value of every kind (and the numbers that make a bool differ from an int)
 VALUES: list[Any] = [2, 1, -1, 2.5, 0.0, True, False, "b", "", "2", None, [1], [], {"k": 1}, {}]
@@ -73,11 +73,7 @@ def _compile(wf: Any) -> Any:
 @pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
 def test_agrees_with_native(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:
     compiled = _compile(wf)
-    expected = native(wf, execution_input)
-    on_moto = run_moto(moto_runner, compiled, execution_input)
-    assert expected.agrees_with(on_moto), f"native={expected} moto={on_moto}"
-    on_local = run_local(compiled, execution_input)
-    assert expected.agrees_with(on_local), f"native={expected} local={on_local}"
+    assert_engines_agree(wf, compiled, execution_input, moto_runner)
 
 
 def test_inputs_cover_every_outcome() -> None:

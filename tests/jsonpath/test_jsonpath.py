@@ -177,6 +177,15 @@ def run_local(compiled: Any, execution_input: dict[str, Any]) -> Outcome:
     return Outcome(error=ex.error)
 
 
+def assert_engines_agree(wf: Any, compiled: Any, execution_input: dict[str, Any], runner: Any) -> None:
+    """The native run's outcome on moto's interpreter and on pyflow's runner."""
+    expected = native(wf, execution_input)
+    on_moto = run_moto(runner, compiled, execution_input)
+    assert expected.agrees_with(on_moto), f"native={expected} moto={on_moto}"
+    on_local = run_local(compiled, execution_input)
+    assert expected.agrees_with(on_local), f"native={expected} local={on_local}"
+
+
 # ------------------------------------------------------------------------------ tests
 @pytest.mark.parametrize("wf,execution_input", CASES, ids=_id)
 def test_jsonpath_agrees_with_native(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:
