@@ -66,6 +66,16 @@ class TryContext:
         return out
 
 
+def _catches_data_errors(ctx: TryContext) -> bool:
+    """Whether a handler an error raised in ``ctx`` meets may catch an expression's data error:
+    ``except Exception``, a bare ``except``, ``finally``, a data error class
+    (``except KeyError``/``LookupError``/...), whose Catch lists the engine's error names, or
+    ``except TaskFailed``: Step Functions does not match an expression's error with it, but
+    moto's interpreter does (its own ``Exception``), so it keeps the guard, as before."""
+    wide = {"States.ALL", "States.TaskFailed", *ENGINE_DATA_ERRORS}
+    return any(n in wide for clause in ctx.chain() for n in clause.names)
+
+
 def builtin_subclasses(name: str) -> list[str]:
     """``LookupError`` -> [LookupError, IndexError, KeyError]: Python's own hierarchy."""
     cls = getattr(builtins, name, None)
@@ -198,14 +208,21 @@ class StructuredLowering:
     def _guard_risky(self: "FunctionLowerer", nodes: set[int], region: int) -> dict[int, int]:
         """A state that cannot Catch (Pass, Choice, Wait, a return's Output) but whose
         expression may fail, inside a try body: its expression moves into a one-branch
-        Parallel that can. Assignments made before it stay made, as in Python."""
+        Parallel that can. Assignments made before it stay made, as in Python.
+
+        An expression's failure is a data error (KeyError, TypeError, ...): where no handler
+        around it catches one (``except Rejected``), it fails the run
+        in Python and compiled alike, and needs no guard (with JSONPath, none could catch it)."""
         inside = {r for r, ctx in self.contexts.items() if r >= region and self._within(ctx, region)}
+        catching = {r for r in inside if _catches_data_errors(self.contexts[r])}
         moved: dict[int, int] = {}
         for n in sorted(nodes):
             if n not in self.graph:
                 continue
             o = self.graph.nodes[n]["op"]
             if o.region not in inside:
+                continue
+            if not isinstance(o, ir.Wait) and o.region not in catching:
                 continue
             if isinstance(o, ir.Assign) and ir.may_fail(o.value):
                 moved[n] = self._guard(n, o, [("value", o.value)], lambda v, o=o: ir.Assign(o.target, v["value"], span=o.span))
