@@ -7,7 +7,7 @@ becomes at most one ASL state after the passes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from pyflow.diagnostics import Span
 
@@ -164,11 +164,17 @@ MAY_FAIL_BUILTINS = frozenset({"int", "float", "json_loads", "check_unpack", "le
                                "m_endswith", "m_replace", "m_keys", "m_values", "m_items"})
 
 
-def may_fail(e: Expr, inputs: bool = True) -> bool:
+def may_fail(e: Expr, inputs: bool = True, safe: Callable[[Expr], bool] | None = None) -> bool:
     """Could evaluating ``e`` raise (a missing key, a type mismatch, a division by zero)?
     ``inputs=False`` leaves out a missing required input field: a parameter that is
-    reassigned before any use never fails compiled, like one that is never used."""
-    for n in walk(e):
+    reassigned before any use never fails compiled, like one that is never used.
+    ``safe``: subexpressions the caller knows cannot fail (skipped whole)."""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if safe is not None and safe(n):
+            continue
+        stack.extend(children(n))
         if isinstance(n, Subscript):
             return True
         if isinstance(n, BinOp) or isinstance(n, UnaryOp) and n.op != "not":

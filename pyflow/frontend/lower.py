@@ -125,6 +125,7 @@ class TaskSignature:
 class Loop:
     head: int
     breaks: Frontier = field(default_factory=list)
+    finally_depth: int = 0  # the try/finally blocks open around the loop: `break` runs the others
 
 
 @dataclass
@@ -601,12 +602,14 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
             if not self.loops:
                 self.error("PF109", "`break` outside a loop (or across a branch, map body or fragment)", small)
                 return frontier
+            frontier = self.run_finally_before_exit(frontier, self.loops[-1].finally_depth)
             self.loops[-1].breaks.extend(frontier)
             return []
         if isinstance(small, cst.Continue):
             if not self.loops:
                 self.error("PF109", "`continue` outside a loop (or across a branch, map body or fragment)", small)
                 return frontier
+            frontier = self.run_finally_before_exit(frontier, self.loops[-1].finally_depth)
             self.connect(frontier, self.loops[-1].head)
             return []
         if isinstance(small, (cst.Import, cst.ImportFrom)):
@@ -869,7 +872,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
         head = self.new(ir.Nop(label="while", span=self.span(stmt)))
         self.connect(frontier, head)
         constant = self.constant_truth(stmt.test)
-        loop = Loop(head)
+        loop = Loop(head, finally_depth=len(self.finally_stack))
         self.loops.append(loop)
         if constant is True:
             body_frontier: Frontier = [(head, "next")]
@@ -924,7 +927,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
             self.error("PF113", "a for loop's target must be a name or a tuple of names", target)
         body = self.emit(body, ir.Assign(idx_name, ir.BinOp("+", ir.Var(idx_name), ir.Const(1)), span=span))
         # `continue` must still advance the index: it jumps to a node that increments first
-        loop = Loop(head)
+        loop = Loop(head, finally_depth=len(self.finally_stack))
         self.loops.append(loop)
         out = self.block(self._body(stmt.body), body)
         self.loops.pop()
@@ -1162,6 +1165,10 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
             if op is None:
                 self.error("PF102", f"the operator `{cst.Module([]).code_for_node(node.operator).strip()}` is not supported",
                            node.operator, help="compute this in a @task")
+                raise Unsupported
+            if op == "%" and isinstance(node.left, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+                self.error("PF102", "printf-style `%` formatting of a str is not supported", node.operator,
+                           help="write an f-string: f\"{name}-{count}\"")
                 raise Unsupported
             return ir.BinOp(op, self._expr(node.left), self._expr(node.right))
         if isinstance(node, cst.UnaryOperation):

@@ -76,6 +76,17 @@ def _catches_data_errors(ctx: TryContext) -> bool:
     return any(n in wide for clause in ctx.chain() for n in clause.names)
 
 
+def _error_field(e: ir.Expr, caught: set[str]) -> bool:
+    """``err.error``/``err.cause`` of a caught error, or a ``+`` of such fields and str
+    literals: always present, always str, so it cannot fail."""
+    if isinstance(e, ir.Subscript):
+        return isinstance(e.obj, ir.Var) and e.obj.name in caught and e.key in (ir.Const("Error"), ir.Const("Cause"))
+    if isinstance(e, ir.BinOp) and e.op == "+":
+        return all(_error_field(x, caught) or isinstance(x, ir.Const) and isinstance(x.value, str)
+                   for x in (e.left, e.right))
+    return False
+
+
 def builtin_subclasses(name: str) -> list[str]:
     """``LookupError`` -> [LookupError, IndexError, KeyError]: Python's own hierarchy."""
     cls = getattr(builtins, name, None)
@@ -100,6 +111,7 @@ class StructuredLowering:
         self.contexts: dict[int, TryContext] = {}
         self.region_counter = 0
         self.finally_stack: list[cst.Finally] = []
+        self.finally_handlers: dict[int, int] = {}  # id(finally) -> the handlers around its try
         self.return_mode: str = "function"  # function / branch / map / fragment
         self.fragment_exits: list[tuple[Any, str | None]] = []
         self.renames: dict[str, str] = {}
@@ -197,7 +209,9 @@ class StructuredLowering:
         before = set(self.graph.nodes)
         first_region = self.region_counter + 1
         out = self._try(stmt, frontier, wrapped=False)
-        moved = self._guard_risky(set(self.graph.nodes) - before, first_region)
+        # the body's region and, with `finally`, the handlers' (whose errors `finally` sees)
+        roots = {first_region, first_region + 1} if stmt.finalbody is not None else {first_region}
+        moved = self._guard_risky(set(self.graph.nodes) - before, roots)
         # pending exits may start at a guarded node (the try's frontier, a `break` still
         # waiting for its loop's end, a fragment's return): they now leave from the rebuilt node
         for loop in self.loops:
@@ -205,7 +219,7 @@ class StructuredLowering:
         self.fragment_exits[:] = [([(moved.get(n, n), label) for n, label in f], v) for f, v in self.fragment_exits]
         return [(moved.get(n, n), label) for n, label in out]
 
-    def _guard_risky(self: "FunctionLowerer", nodes: set[int], region: int) -> dict[int, int]:
+    def _guard_risky(self: "FunctionLowerer", nodes: set[int], roots: set[int]) -> dict[int, int]:
         """A state that cannot Catch (Pass, Choice, Wait, a return's Output) but whose
         expression may fail, inside a try body: its expression moves into a one-branch
         Parallel that can. Assignments made before it stay made, as in Python.
@@ -213,8 +227,13 @@ class StructuredLowering:
         An expression's failure is a data error (KeyError, TypeError, ...): where no handler
         around it catches one (``except Rejected``), it fails the run
         in Python and compiled alike, and needs no guard (with JSONPath, none could catch it)."""
-        inside = {r for r, ctx in self.contexts.items() if r >= region and self._within(ctx, region)}
+        inside = {r for r, ctx in self.contexts.items() if any(self._within(ctx, root) for root in roots)}
         catching = {r for r in inside if _catches_data_errors(self.contexts[r])}
+        caught = {c.var for ctx in self.contexts.values() for c in ctx.clauses if c.var}
+
+        def may_fail(e: ir.Expr) -> bool:
+            return ir.may_fail(e, safe=lambda x: _error_field(x, caught))
+
         moved: dict[int, int] = {}
         for n in sorted(nodes):
             if n not in self.graph:
@@ -224,14 +243,14 @@ class StructuredLowering:
                 continue
             if not isinstance(o, ir.Wait) and o.region not in catching:
                 continue
-            if isinstance(o, ir.Assign) and ir.may_fail(o.value):
+            if isinstance(o, ir.Assign) and may_fail(o.value):
                 moved[n] = self._guard(n, o, [("value", o.value)], lambda v, o=o: ir.Assign(o.target, v["value"], span=o.span))
-            elif isinstance(o, ir.Branch) and ir.may_fail(o.test):
+            elif isinstance(o, ir.Branch) and may_fail(o.test):
                 moved[n] = self._guard(n, o, [("test", o.test)], lambda v, o=o: ir.Branch(v["test"], o.kind, span=o.span))
             elif isinstance(o, ir.Wait) and not all(isinstance(e, (ir.Const, type(None))) for e in (o.seconds, o.timestamp)):
                 # only the Wait itself finds a computed value out of range (-1, 1.5, "soon")
                 moved[n] = self._guard_state(n, o)
-            elif isinstance(o, ir.Return) and ir.may_fail(o.value):
+            elif isinstance(o, ir.Return) and may_fail(o.value):
                 moved[n] = self._guard(n, o, [("value", o.value)], lambda v, o=o: ir.Return(v["value"], span=o.span))
         return moved
 
@@ -332,6 +351,7 @@ class StructuredLowering:
             fin_ctx.clauses.append(Clause(["States.ALL"], fin_entry, err))
             ctx.parent = fin_ctx
             self.finally_stack.append(final)
+            self.finally_handlers[id(final)] = len(self.handlers)
         self.catching += 1  # the body's errors may be caught (pyflow.frontend.loops, condition 5)
         try:
             out = self._try_body(stmt, frontier, ctx, wrapped)
@@ -394,13 +414,16 @@ class StructuredLowering:
         self.connect(frontier, node)
         return []
 
-    def run_finally_before_exit(self: "FunctionLowerer", frontier: "Frontier") -> "Frontier":
-        """``return`` inside try/finally: the finally bodies run first, innermost first."""
-        stack = list(self.finally_stack)
-        for final in reversed(stack):
-            self.finally_stack = stack[: stack.index(final)]
-            frontier = self.block(self._body(final.body), frontier)
-        self.finally_stack = stack
+    def run_finally_before_exit(self: "FunctionLowerer", frontier: "Frontier", depth: int = 0) -> "Frontier":
+        """``return`` (``break``/``continue``: the blocks inside the loop, from ``depth``)
+        inside try/finally: the finally bodies run first, innermost first, each where its
+        try statement stands, so its own errors meet only the handlers around that statement."""
+        stack, handlers = list(self.finally_stack), list(self.handlers)
+        for i in reversed(range(depth, len(stack))):
+            self.finally_stack = stack[:i]
+            self.handlers = handlers[: self.finally_handlers[id(stack[i])]]
+            frontier = self.block(self._body(stack[i].body), frontier)
+        self.finally_stack, self.handlers = stack, handlers
         return frontier
 
     # -------------------------------------------------------------- sub-machines

@@ -146,6 +146,11 @@ CASES: list[tuple[str, str, str, str, int]] = [
         def wf(flags: int):
             return ~flags
     '''), "~flags", 0),
+    ("printf-format", "PF102", body('''
+        @workflow
+        def wf(name: str, count: int):
+            return "%s-%d" % (name, count)
+    '''), "%", 2),
     ("shift-aug", "PF102", body('''
         @workflow
         def wf(flags: int):

@@ -17,7 +17,8 @@ from tests.jsonpath.test_jsonpath import moto_runner, run_moto  # noqa: F401 - t
 UNGUARDED = [g.not_caught_by_a_named_handler]
 # `except TaskFailed` does not catch a data error (native, sfnx, the runner), but moto's
 # interpreter catches its own error for a missing path with it: guarded, so JSONPath rejects it
-GUARDED = [g.not_caught_by_task_failed, g.caught_by_lookup_error, g.caught_by_an_outer_handler, g.caught_by_finally]
+GUARDED = [g.not_caught_by_task_failed, g.caught_by_lookup_error, g.caught_by_an_outer_handler, g.caught_by_finally,
+           g.handler_fails_under_finally, g.else_fails_under_finally]
 KEYS = ["ok", "partial", "reject", "other"]
 CASES = [(wf, {"key": k}) for wf in UNGUARDED + GUARDED for k in KEYS]
 
@@ -50,6 +51,13 @@ def test_a_handler_that_catches_data_errors_still_sees_them() -> None:
     assert check(g.caught_by_lookup_error, {"key": "partial"})[1].output == "missing"
     assert check(g.caught_by_an_outer_handler, {"key": "partial"})[1].output == "outer States.QueryEvaluationError"
     assert check(g.caught_by_finally, {"key": "partial"})[1].error == "States.QueryEvaluationError"
+
+
+def test_finally_sees_the_failure_of_an_except_or_else_block() -> None:
+    # was: the handler's failing lookup was not guarded, so `finally` never ran compiled
+    assert check(g.handler_fails_under_finally, {"key": "reject"})[1].output == "finally"
+    assert check(g.else_fails_under_finally, {"key": "partial"})[1].output == ["finally"]
+    assert check(g.else_fails_under_finally, {"key": "ok"})[1].output == [3, "finally"]
 
 
 @pytest.mark.parametrize("wf", UNGUARDED, ids=_id)

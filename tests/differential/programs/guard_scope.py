@@ -73,3 +73,31 @@ def caught_by_finally(key: str) -> list:
     finally:
         seen = seen + ["finally"]
     return seen
+
+
+@workflow
+def handler_fails_under_finally(key: str) -> str:
+    """The handler's own KeyError meets `finally`, whose `return` ends the run normally."""
+    try:
+        got = lookup(key)
+        out = "found"
+    except Rejected:
+        got = {}
+        out = got["total"]
+    finally:
+        return "finally"
+    return out
+
+
+@workflow
+def else_fails_under_finally(key: str) -> list:
+    """The else block's KeyError meets `finally` too (not the except clause)."""
+    seen = []
+    try:
+        got = lookup(key)
+    except Rejected:
+        return ["rejected"]
+    else:
+        seen = [got["total"]]
+    finally:
+        return seen + ["finally"]
