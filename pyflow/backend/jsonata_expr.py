@@ -958,13 +958,13 @@ PY_REPR = (
     '"[" & $join([$map($__v, function($__i) { $__repr($__i) })], ", ") & "]" : $type($__v) = "object" ? '
     '"{" & $join([$map($keys($__v), function($__k) { $__strrepr($__k) & ": " & $__repr($lookup($__v, $__k)) })], '
     '", ") & "}" : $type($__v) = "string" ? $__strrepr($__v) : $type($__v) = "boolean" ? ($__v ? "True" : "False") : '
-    '$type($__v) = "null" ? "None" : ')
+    '$type($__v) = "null" ? "None" : (<number>) }')
 
 
 def py_repr(v: str) -> str:
     """Python's repr() of the JSON value in JSONata variable ``v`` (str() of a list or dict)."""
     number = f"$__v = $floor($__v) ? {int_text('$__v', False)} : {py_float('$__v')}"
-    return f"($__strrepr := {PY_STR_REPR}; $__repr := {PY_REPR}({number}) }}; $__repr({v}))"
+    return f"($__strrepr := {PY_STR_REPR}; $__repr := {PY_REPR.replace('<number>', number)}; $__repr({v}))"
 
 
 # a string literal (skipped whole, to its end if unterminated) or one structural character
