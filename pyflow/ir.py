@@ -152,6 +152,23 @@ def free_vars(e: Expr) -> set[str]:
     return {n.name for n in walk(e) if isinstance(n, Var)}
 
 
+def strict_vars(e: Expr) -> set[str]:
+    """The variables ``e`` reads whatever the values: not those read only in a branch of an ``if``
+    expression, after the first operand of ``and``/``or`` or in a ``.get`` default, which the
+    JSONata target evaluates only when needed (Python evaluates the default anyway). An
+    assignment that may fail is not evaluated by a read that is not strict."""
+    if isinstance(e, Var):
+        return {e.name}
+    if isinstance(e, IfExp):
+        return strict_vars(e.test)
+    if isinstance(e, BoolOp):
+        return strict_vars(e.values[0])
+    kids = children(e)
+    if isinstance(e, Builtin) and e.name == "m_get":
+        kids = kids[:2]
+    return set().union(*(strict_vars(k) for k in kids))
+
+
 def is_pure(e: Expr) -> bool:
     return not any(isinstance(n, Builtin) and n.name in IMPURE_BUILTINS for n in walk(e))
 

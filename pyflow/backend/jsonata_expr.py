@@ -232,14 +232,57 @@ class Emitter:
                     f"{add} : {error('TypeError: unsupported operand types for +')})")
         if e.op in ("-", "*", "/"):
             return f"({left} {e.op} {right})"
+        if e.op in ("//", "%") and not (lt in ("int", "bool") and rt in ("int", "bool")):
+            return self.float_divmod(left, right, e.op, e.right)
         if e.op == "//":
             return f"$floor({left} / {right})"
         if e.op == "%":
             a, b = self.tmp("a"), self.tmp("b")
             return f"({a} := {left}; {b} := {right}; {a} - {b} * $floor({a} / {b}))"
         if e.op == "**":
-            return f"$power({left}, {right})"
+            return self.power(left, right, e.right, rt)
         raise AssertionError(e.op)
+
+    def float_divmod(self, left: str, right: str, op: str, divisor: ir.Expr) -> str:
+        """Python's ``//`` or ``%`` where an operand may be a float, as CPython's float_divmod
+        computes them: from the exact remainder fmod (JSONata's ``%``, JavaScript's), not from
+        ``floor(a / b)``, which is one too many where the rounded quotient reaches an integer
+        (0.1 // 1e-05 is 9999.0 and 0.1 % 1e-05 is 9.999999999997372e-06, not 10000 and 0) and
+        loses the remainder of a float beyond 2**53 (1e17 % 3 is 1.0). Ints give the same answer
+        here as the short form, which they keep. A divisor written as a number needs no test for 0
+        and has a known sign."""
+        a, m = self.tmp("a"), self.tmp("m")
+        value = divisor.value if isinstance(divisor, ir.Const) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0:
+            b = right if value > 0 else f"({right})"
+            head, close = f"{a} := {left}; {m} := {a} % {b}; ", ")"
+            flip = f"{m} {'<' if value > 0 else '>'} 0"
+        else:
+            b = self.tmp("b")
+            head = (f"{a} := {left}; {b} := {right}; {b} = 0 ? "
+                    f"{error('ZeroDivisionError: division or modulo by zero')} : ({m} := {a} % {b}; ")
+            close = "))"
+            flip = f"{m} != 0 and ({m} < 0) != ({b} < 0)"
+        # the remainder takes the divisor's sign; the quotient loses one where it moves
+        if op == "%":
+            return f"({head}{flip} ? {m} + {b} : {m}{close}"
+        d, f = self.tmp("d"), self.tmp("f")
+        # (a - m) / b is within rounding of an integer: snap to the nearest one
+        return f"({head}{d} := ({a} - {m}) / {b} - ({flip} ? 1 : 0); {f} := $floor({d}); {d} - {f} > 0.5 ? {f} + 1 : {f}{close}"
+
+    def power(self, left: str, right: str, exponent: ir.Expr, et: str) -> str:
+        """Python's ``**``. A negative base to a fractional power is a complex number in Python,
+        not a JSON value (the native run fails where it is returned or compared); JSONata's
+        ``$power`` gives NaN there, which engines fail differently (jsonata-python with a Python
+        TypeError): the run fails by name instead. An integral exponent needs no test."""
+        if et in ("int", "bool") or (isinstance(exponent, ir.Const) and isinstance(exponent.value, (int, float))
+                                     and float(exponent.value).is_integer()):
+            return f"$power({left}, {right})"
+        x, y = self.tmp("x"), self.tmp("y")
+        fail = error("TypeError: pyflow: a negative number to a fractional power is a complex number, not a JSON value")
+        if isinstance(exponent, ir.Const):
+            return f"({x} := {left}; {x} < 0 ? {fail} : $power({x}, {right}))"
+        return f"({x} := {left}; {y} := {right}; ({x} < 0 and {y} != $floor({y})) ? {fail} : $power({x}, {y}))"
 
     def as_arith(self, text: str, t: str) -> str:
         """An operand of arithmetic: a bool as 0 or 1 (tested at run time for a value of unknown type)."""
@@ -524,7 +567,7 @@ class Emitter:
         number = f"({v} = $floor({v}) ? {int_text(v, False)} : {py_float(v)})"
         return (f"({v} := {x}; $type({v}) = \"string\" ? {v} : $type({v}) = \"boolean\" ? ({v} ? \"True\" : \"False\") : "
                 f"$type({v}) = \"null\" ? \"None\" : $type({v}) = \"number\" ? {number} : "
-                f"{error('TypeError: pyflow formats only str, int, float, bool and None with str()')})")
+                f"{py_repr(v)})")
 
     def e_Builtin(self, e: ir.Builtin) -> str:
         name, args = e.name, e.args
@@ -888,6 +931,40 @@ ASCII_CHAR = ("function($__m) { ($__b := $map($split($substring($encodeUrlCompon
 def ascii_escape(text: str) -> str:
     """JSON text ``text`` with every non-ASCII character (and DEL) escaped as Python's json.dumps does."""
     return f"$replace({text}, /[\\ud800-\\udbff][\\udc00-\\udfff]|[^\\x20-\\x7e]/, {ASCII_CHAR})"
+
+
+# Python's repr() of a str inside a list or dict: in single quotes, or in double quotes when it
+# holds a ' and no "; a backslash, that quote, \t \n \r escaped, and the characters Python does not
+# print (C0 and C1 controls, DEL, U+00A0, U+00AD) as \xNN. Beyond U+036F Python escapes what its
+# Unicode tables call unprintable, which JSONata cannot see: text outside Latin, Cyrillic
+# (U+0400-U+052F) and the CJK ideographs every Python version prints (U+4E00-U+9FA5) fails the run.
+# (The ' in the regex is \x27: a bare one would read as a string to ``top_level``.)
+PY_STR_REPR = (
+    r"""function($__s) { $contains($__s, /[^\x00-\u036f\u0400-\u052f\u4e00-\u9fa5]/) ? """
+    r"""$error("ValueError: pyflow: str() of a list or dict with this text: Python escapes characters by """
+    r"""Unicode category, which JSONata cannot see") : """
+    r"""($__d := $contains($__s, "'") and $not($contains($__s, "\"")); """
+    r"""$__e := $replace($__s, /[\\\x00-\x1f\x7f-\xa0\xad\x27]/, function($__m) { ($__c := $__m.match; """
+    r"""$__c = "'" ? ($__d ? "'" : "\\'") : $__c = "\\" ? "\\\\" : $__c = "\n" ? "\\n" : """
+    r"""$__c = "\r" ? "\\r" : $__c = "\t" ? "\\t" : """
+    r""""\\x" & $lowercase($substring($encodeUrlComponent($__c), -2))) }); """
+    r"""$__d ? "\"" & $__e & "\"" : "'" & $__e & "'") }""")
+
+# Python's repr() of a JSON value (what str() prints for a list or dict): True/False/None, strs
+# quoted (PY_STR_REPR), numbers as str() prints a number of unknown kind (an integral one as an int,
+# docs/semantics.md), ", " and ": " between items.
+PY_REPR = (
+    'function($__v) { $type($__v) = "array" ? '
+    '"[" & $join([$map($__v, function($__i) { $__repr($__i) })], ", ") & "]" : $type($__v) = "object" ? '
+    '"{" & $join([$map($keys($__v), function($__k) { $__strrepr($__k) & ": " & $__repr($lookup($__v, $__k)) })], '
+    '", ") & "}" : $type($__v) = "string" ? $__strrepr($__v) : $type($__v) = "boolean" ? ($__v ? "True" : "False") : '
+    '$type($__v) = "null" ? "None" : (<number>) }')
+
+
+def py_repr(v: str) -> str:
+    """Python's repr() of the JSON value in JSONata variable ``v`` (str() of a list or dict)."""
+    number = f"$__v = $floor($__v) ? {int_text('$__v', False)} : {py_float('$__v')}"
+    return f"($__strrepr := {PY_STR_REPR}; $__repr := {PY_REPR.replace('<number>', number)}; $__repr({v}))"
 
 
 # a string literal (skipped whole, to its end if unterminated) or one structural character

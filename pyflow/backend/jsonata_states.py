@@ -188,10 +188,12 @@ class JsonataLowering:
             # a Fail evaluates no Assign, and a return's Pass only its Output: assignments
             # that may fail must still run there, so they get a state of their own
             read: set[str] = set()
+            # (read whatever the values: a name read in one branch of an ``if`` expression only may
+            # never be evaluated there)
             if isinstance(first_op, ir.Raise):
-                read = ir.free_vars(first_op.cause) | (ir.free_vars(first_op.dynamic) if first_op.dynamic else set())
+                read = ir.strict_vars(first_op.cause) | (ir.strict_vars(first_op.dynamic) if first_op.dynamic else set())
             elif isinstance(first_op, ir.Return):
-                read = ir.free_vars(first_op.value)
+                read = ir.strict_vars(first_op.value)
             risky_end = isinstance(first_op, (ir.Raise, ir.Return)) and any(
                 may_fail(e) and x not in read for x, e in entry_assigns)
             # the state's own value for a name replaces a prefix value that may fail

@@ -11,12 +11,14 @@ Functions adds: ``$partition $range $hash $random $uuid $parse``.
 Faithfulness notes: an expression that is *undefined* (a missing field) fails
 with ``States.QueryEvaluationError`` instead of silently producing nothing, and
 numbers that JSONata computed as whole doubles come out as integers, as the
-service (a JavaScript/Java engine) prints them.
+service (a JavaScript/Java engine) prints them; ``%`` is the remainder of the
+doubles (see ``javascript_numeric``).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import re
 import uuid as _uuid
@@ -169,6 +171,30 @@ class _Functions:
         if not isinstance(text, str):
             raise ValueError("$parse needs a string")
         return _with_nulls(json.loads(text))
+
+
+_NUMERIC = jsonata.Jsonata.evaluate_numeric_expression
+
+
+def javascript_numeric(self: jsonata.Jsonata, lhs: Any, rhs: Any, op: Any) -> Any:
+    """jsonata-python's arithmetic, with ``%`` as JSONata computes it: the remainder of the two
+    doubles (JavaScript's ``%``, C's ``fmod``: exact, with the dividend's sign; jsonata-java's
+    ``%`` too). jsonata-python truncates it to an int (``7.5 % 2`` is 1 there, 1.5 in JSONata),
+    and pyflow's float ``//`` and ``%`` are built on fmod. A divisor of zero is left to
+    jsonata-python, which fails the expression."""
+    if op == "%" and Utils.is_numeric(lhs) and Utils.is_numeric(rhs) and rhs != 0:
+        return Utils.convert_number(math.fmod(float(lhs), float(rhs)))
+    return _NUMERIC(self, lhs, rhs, op)
+
+
+def use_javascript_remainder() -> None:
+    """Give jsonata-python JSONata's ``%`` (``javascript_numeric``), for the whole process: it
+    evaluates every expression of a thread on a copy of the first ``Jsonata`` that thread
+    evaluated (its per-thread instance), so a subclass would not be used reliably."""
+    jsonata.Jsonata.evaluate_numeric_expression = javascript_numeric
+
+
+use_javascript_remainder()
 
 
 class Expression:

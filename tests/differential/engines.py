@@ -14,12 +14,19 @@ import pyflow as pf
 from pyflow import errors
 from pyflow.compiled import CompiledWorkflow
 from pyflow.compiler import compile_workflow
+from pyflow.local.jsonata_eval import use_javascript_remainder
 from pyflow.runtime import invoke
 
 # DESIGN §1: Python data errors may surface as the engine's own error names.
 DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "AttributeError", "MissingInput",
                "pyflow.MissingInput"}
 ENGINE_DATA_ERRORS = {"States.QueryEvaluationError", "States.Runtime", "States.IntrinsicFailure"}
+
+# sfnx evaluates JSONata with jsonata-python, whose ``%`` truncates the remainder to an int
+# (``7.5 % 2`` is 1); JSONata (JavaScript, and jsonata-java) gives the remainder of the doubles,
+# 1.5, which pyflow's float ``//`` and ``%`` rely on. sfnx gets the ``%`` pyflow's runner uses;
+# nothing else of sfnx changes.
+use_javascript_remainder()
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,23 @@ CASES = {
     ff.split_on_empty: [{"s": "a,b", "sep": ","}, {"s": "false", "sep": ""}, {"s": "", "sep": "x"}],
     ff.unused_failing_value: [{"u": 2, "s": "a"}, {"u": "a", "s": "a"}, {"u": 0, "s": "a"}, {"u": True, "s": 3},
                               {"u": 1.5, "s": None}, {"u": -1, "s": "b"}],
+    ff.float_floordiv_mod: [{"a": 0.1, "b": 1e-05, "i": 1, "u": 0.1, "v": 1e-05},
+                            {"a": -0.1, "b": 1e-05, "i": -7, "u": 7, "v": -2},
+                            {"a": 0.1, "b": -1e-05, "i": 3, "u": True, "v": 0.5},
+                            {"a": 1e17, "b": 3.0, "i": 10, "u": -7.5, "v": 2},
+                            {"a": 7.5, "b": -2.0, "i": 0, "u": 1e17, "v": 3},
+                            {"a": 1.0, "b": 0.0, "i": 1, "u": 1, "v": 1},  # ZeroDivisionError
+                            {"a": 1.0, "b": 1.0, "i": 1, "u": 1.5, "v": 0},  # ZeroDivisionError
+                            {"a": 1.0, "b": 1.0, "i": 1, "u": "a", "v": 2}],  # TypeError
+    ff.fractional_power: [{"f": 2.25, "u": 4, "v": 0.5}, {"f": 0.0, "u": -8, "v": 2}, {"f": -2.5, "u": 4, "v": 0.5},
+                          {"f": 2.25, "u": -8, "v": 1.5}, {"f": 1.0, "u": True, "v": -0.5}],
+    ff.repr_of_unknown: [{"u": [1, "a", None, True, False, 2.5, 1e-05, [], {}]},
+                         {"u": {"k": None, "b": True, "x": [1, {"y": "z"}]}},
+                         {"u": ["it's", 'say "hi"', "both ' \"", "back\\slash", "tab\tnl\ncr\r"]},
+                         {"u": {"it's": "\x01\x7f\x85\xa0\xad\xe9\xff", "": [[]]}},
+                         {"u": ["中文", "Ж", "ǅ"]}, {"u": "text"}, {"u": 1.5}, {"u": None}],
+    ff.failing_value_read_lazily: [{"b": True, "d": {"a": 1}}, {"b": False, "d": {}}],
+    ff.failing_value_read_lazily_by_raise: [{"b": True}, {"b": False}],
 }
 
 ALL = [(wf, i) for wf, inputs in CASES.items() for i in inputs]
@@ -103,3 +120,24 @@ def test_sixteen_digits_fail_rather_than_print_fifteen(execution_input: dict[str
     definition = compile_workflow(ff.big_int_text).definition
     ex = run_definition(definition, execution_input)
     assert ex.status == "FAILED" and "15 significant digits" in (ex.cause or "")
+
+
+@pytest.mark.parametrize("execution_input", [{"u": ["\U0001F600"]}, {"u": {"k": "\u0378"}}, {"u": ["\u2028"]}])
+def test_repr_of_text_python_decides_by_unicode_category_fails(execution_input: dict[str, Any]) -> None:
+    """Beyond Latin, Cyrillic and the common CJK ideographs, Python's repr() prints or escapes a
+    character by its Unicode category (U+0378 is unassigned: '\\u0378'), which JSONata cannot
+    see: the compiled run fails rather than print something else (docs/semantics.md)."""
+    expected, compiled = check(ff.repr_of_unknown, execution_input)
+    assert expected.error is None and compiled.error == "States.QueryEvaluationError"
+    ex = run_definition(compile_workflow(ff.repr_of_unknown).definition, execution_input)
+    assert ex.status == "FAILED" and "Unicode category" in (ex.cause or "")
+
+
+def test_fractional_power_of_a_negative_number_fails_by_name() -> None:
+    """(-2.5) ** 0.5 is a complex number: the compiled run fails with a cause that says so, on
+    both engines (sfnx's jsonata-python raised a Python TypeError from $power before)."""
+    execution_input = {"f": -2.5, "u": 4, "v": 0.5}
+    expected, compiled = check(ff.fractional_power, execution_input)
+    assert expected.error == "TypeError" and compiled.error == "States.QueryEvaluationError"
+    ex = run_definition(compile_workflow(ff.fractional_power).definition, execution_input)
+    assert ex.status == "FAILED" and "complex number" in (ex.cause or "")

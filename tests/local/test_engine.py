@@ -151,6 +151,17 @@ def test_intrinsic_escapes_and_nesting() -> None:
     assert evaluate_intrinsic("States.ArrayUnique(States.Array(1, true, 1, true))", {}) == [1, True]
 
 
+def test_jsonata_remainder_is_javascripts() -> None:
+    """JSONata's % is JavaScript's: the remainder of the doubles, with the dividend's sign
+    (jsonata-python alone truncates it to an int); pyflow's float // and % rely on it."""
+    definition = one({"Type": "Pass", "QueryLanguage": "JSONata",
+                      "Output": "{% [7.5 % 2, -7.5 % 2, 7 % -2, 0.1 % 1e-05, $states.input.x % 0.25] %}"})
+    ex = run_definition(definition, {"x": 1.1})
+    assert ex.output == [1.5, -1.5, 1, 0.1 % 1e-05, 1.1 % 0.25]
+    assert run_definition(one({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% 1 % 0 %}"}), {}).error \
+        == "States.QueryEvaluationError"
+
+
 def test_map_tolerated_failures_and_parallel_variables() -> None:
     definition = {"StartAt": "M", "States": {"M": {
         "Type": "Map", "ItemsPath": "$.xs", "ToleratedFailureCount": 1, "End": True,

@@ -99,3 +99,42 @@ def unused_failing_value(u, s):
     t = -c
     w = r.upper()
     return 1
+
+
+@workflow
+def float_floordiv_mod(a: float, b: float, i: int, u, v):
+    # float // and % from fmod, as CPython computes them: 0.1 // 1e-05 is 9999.0 and
+    # 0.1 % 1e-05 is 9.999999999997372e-06 (was 10000 and 0: floor() of the rounded quotient
+    # a / b); 1e17 % 3 is 1.0 (was 0); the remainder takes the divisor's sign
+    return [a // b, a % b, i // b, i % b, a // 3, a % 3, a // -0.1, a % -0.1, u // v, u % v, i // 2, i % -3]
+
+
+@workflow
+def fractional_power(f: float, u, v):
+    # a negative number to a fractional power is a complex number in Python, which json
+    # cannot return (TypeError); compiled the run fails by name (was: a Python TypeError that
+    # crashed jsonata-python); an integral exponent is just $power
+    return [f ** 0.5, u ** v, f ** 2, u ** 2.0]
+
+
+@workflow
+def repr_of_unknown(u):
+    # str() and f-strings of a list or dict of unknown type print Python's repr: ' or " quotes,
+    # escapes, True/False/None, nested values (was: a TypeError compiled)
+    return [str(u), f"<{u}>", str(json.loads(json.dumps([u])))]
+
+
+@workflow
+def failing_value_read_lazily(b: bool, d: dict):
+    # Python fails at t0's assignment; the return reads t0 in one branch only, after `or`, or as
+    # a .get default, which JSONata evaluates only when needed (was: the compiled run returned
+    # [1, 1, True], t0 never evaluated)
+    t0 = "-".join([1, 2])
+    return [1 if b else t0, d.get("a", t0), b or t0]
+
+
+@workflow
+def failing_value_read_lazily_by_raise(b: bool):
+    # the same before a raise: Python's TypeError, not the raised ValueError (was: ValueError)
+    t0 = -None
+    raise ValueError(f"{b or t0}")
