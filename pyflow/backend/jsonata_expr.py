@@ -885,7 +885,7 @@ def number_text(v: str) -> str:
     before, after = DIGITS_ERROR.split("{}")
     message = f'{string(before)} & ({v} = $floor({v}) ? "number" : "float") & {string(after)}'
     return (f"($__f := $string({v}); $number($__f) != {v} ? $error({message}) : "
-            f"$abs({v}) < 1e-4 and {v} != 0 ? {small_float('$__f')} : $__f)")
+            f"$abs({v}) < 1e-4 ? {small_float('$__f')} : $__f)")  # small_float leaves 0 as it is
 
 
 def py_float(v: str) -> str:
