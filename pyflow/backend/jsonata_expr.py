@@ -110,6 +110,9 @@ class Emitter:
     input: str = "$states.input"
     item: str = "$states.input"  # a Map iteration's item (``$states.input.Items`` when batched)
     counter: list[int] = field(default_factory=lambda: [0])
+    # inside an f-string that formats several numbers of unknown kind: the JSONata function
+    # bound once for them (NUMBER_FN), called instead of inlining number_text() at each
+    number_fn: str | None = None
 
     def tmp(self, hint: str = "v") -> str:
         self.counter[0] += 1
@@ -509,11 +512,23 @@ class Emitter:
         return f"({v} := {self.ex(e)}; $exists({v}) ? {v} : {error('undefined value')})"
 
     def e_FString(self, e: ir.FString) -> str:
-        parts = [string(p) if isinstance(p, str) else self.ex(p) for p in e.parts if p != ""]
+        # number_text() is long: an f-string with several numbers of unknown kind binds it once
+        numbers = sum(1 for p in e.parts if isinstance(p, ir.Builtin) and p.name == "str"
+                      and self.types.of(p.args[0]) in ("number", "any"))
+        shared = numbers > 1 and self.number_fn is None
+        if shared:
+            self.number_fn = "$__pyn"
+        try:
+            parts = [string(p) if isinstance(p, str) else self.ex(p) for p in e.parts if p != ""]
+        finally:
+            if shared:
+                self.number_fn = None
         if not parts:
             return '""'
         if len(parts) == 1:
             return parts[0] if not isinstance(e.parts[0], str) else parts[0]
+        if shared:
+            return f"($__pyn := {NUMBER_FN}; " + " & ".join(parts) + ")"
         return "(" + " & ".join(parts) + ")"
 
     # ------------------------------------------------------------------ Python helpers
@@ -554,8 +569,10 @@ class Emitter:
         if t == "int":
             return int_text(x)
         if t == "number":
+            if self.number_fn:
+                return f"{self.number_fn}({x})"
             v = self.tmp("s")
-            return f"({v} := {x}; {v} = $floor({v}) ? {int_text(v, False)} : {py_float(v)})"
+            return f"({v} := {x}; {number_text(v)})"
         if t == "bool":
             return f"({x} ? \"True\" : \"False\")"
         if t == "none":
@@ -564,7 +581,7 @@ class Emitter:
         if t == "float":
             return f"({v} := {x}; ({v} = $floor({v}) and $abs({v}) < 1e15) ? $string({v}) & \".0\" : {py_float(v)})"
         # an integral number of unknown kind prints as an int (docs/semantics.md)
-        number = f"({v} = $floor({v}) ? {int_text(v, False)} : {py_float(v)})"
+        number = f"{self.number_fn}({v})" if self.number_fn else number_text(v)
         return (f"({v} := {x}; $type({v}) = \"string\" ? {v} : $type({v}) = \"boolean\" ? ({v} ? \"True\" : \"False\") : "
                 f"$type({v}) = \"null\" ? \"None\" : $type({v}) = \"number\" ? {number} : "
                 f"{py_repr(v)})")
@@ -706,7 +723,7 @@ class Emitter:
         return ("($d := function($v) { $type($v) = \"array\" ? \"[\" & $join([$map($v, function($e) { $d($e) })], \", \") & \"]\" : "
                 f"$type($v) = \"object\" ? \"{{\" & $join([$map({keys}, function($k) {{ $substring($string([$k]), 1, "
                 "$length($string([$k])) - 2) & \": \" & $d($lookup($v, $k)) }) ], \", \") & \"}\" : "
-                f"$type($v) = \"number\" and $v != $floor($v) ? {py_float('$v')} : "
+                f"$type($v) = \"number\" and $v != $floor($v) ? {py_fraction('$v')} : "
                 "$type($v) = \"number\" or $type($v) = \"boolean\" or $type($v) = \"null\" ? $string($v) : "
                 f"$substring($string([$v]), 1, $length($string([$v])) - 2) }}; {ascii_escape('$d(' + self.ex(x) + ')')})")
 
@@ -875,22 +892,60 @@ class Emitter:
         return self.dict_entries(d, f"[[{pair}]]")
 
 
-# Python's repr() of a float that is not integral (or is beyond 1e16): the same shortest digits
-# as JavaScript, laid out as Python does (1e-05, 1e+16, 0.0001, 1.5e+16). Step Functions' JSONata
-# prints a number with 15 significant digits ($string(0.1 + 0.2) is "0.3"): a float that needs more
-# fails the run rather than print different digits.
-PY_FLOAT = ("function($__v) { ($__s := $string($abs($__v)); $number($__s) != $abs($__v) ? "
-            "$error(\"ValueError: pyflow: this float needs more than 15 significant digits to print as Python does\") : "
-            "($__x := $contains($__s, \"e\") ? $number($substringAfter($__s, \"e\")) : $abs($__v) >= 1 ? "
-            "$length($substringBefore($__s & \".\", \".\")) - 1 : "
-            "-1 - $length($substringAfter($__s, \".\")) + $length($replace($substringAfter($__s, \".\"), /^0+/, \"\")); "
-            "$__g := $replace($replace($replace($substringBefore($__s & \"e\", \"e\"), \".\", \"\"), /^0+/, \"\"), /0+$/, \"\"); "
-            "($__v < 0 ? \"-\" : \"\") & ($__g = \"\" ? \"0.0\" : $__x >= 16 or $__x < -4 ? "
-            "$substring($__g, 0, 1) & ($length($__g) > 1 ? \".\" & $substring($__g, 1) : \"\") & \"e\" & "
-            "($__x < 0 ? \"-\" : \"+\") & $pad($string($abs($__x)), -2, \"0\") : $__x >= 0 ? "
-            "$substring($pad($__g, $__x + 1, \"0\"), 0, $__x + 1) & \".\" & "
-            "($length($__g) > $__x + 1 ? $substring($__g, $__x + 1) : \"0\") : "
-            "\"0.\" & $pad(\"\", -$__x - 1, \"0\") & $__g))) }")
+# Python's str() of numbers. $string writes the shortest digits that read back as the number, as
+# Python's repr() does, but Step Functions' JSONata writes at most 15 significant digits
+# ($string(0.1 + 0.2) is "0.3"): a number that needs more fails the run rather than print
+# different digits (docs/semantics.md). The layouts differ only at the ends:
+# - a non-integral float is below 2**52 in magnitude, where $string writes fixed notation as Python
+#   does, except below 1e-4: Python writes 1e-05 and 1.5e-07, JavaScript 0.00001 down to 1e-6 and
+#   1.5e-7 below (small_float);
+# - an integral float is "2.0" in Python; from 1e16 on it is 1e+16 and 1.5e+16, which $string
+#   writes as 10000000000000000 below 1e21 (JavaScript) or already as 1.5e+16 (jsonata-python).
+# Each call site gets the formatter for the numbers that can reach it: the text is inlined at every
+# str() and f-string, so its size counts against Step Functions' 1 MB definition limit.
+DIGITS_ERROR = "ValueError: pyflow: this {} needs more than 15 significant digits to print as Python does"
+
+
+def small_float(text: str) -> str:
+    """Python's repr() of a nonzero float below 1e-4 in magnitude whose $string is ``text``
+    (0.0000123 is 1.23e-05, 0.000001 is 1e-06, -1.5e-7 is -1.5e-07). ``text`` is one of
+    -?0.0000d..., -?0.00000d... or -?d[.d...]e-N, so the unanchored patterns cannot match
+    anywhere else; the last one also drops the "." of a one-digit mantissa (1.e-05)."""
+    return (f'$replace($replace($replace({text}, /0[.]0000([1-9])(.*)/, "$1.$2e-5"), '
+            f'/0[.]00000([1-9])(.*)/, "$1.$2e-6"), /[.]?e-([1-9])$/, "e-0$1")')
+
+
+def py_fraction(v: str) -> str:
+    """Python's str() of the non-integral float in JSONata variable ``v`` (json.dumps of one too)."""
+    return (f"($__f := $string({v}); $number($__f) != {v} ? {error(DIGITS_ERROR.format('float'))} : "
+            f"$abs({v}) < 1e-4 ? {small_float('$__f')} : $__f)")
+
+
+def number_text(v: str) -> str:
+    """str() of the number in JSONata variable ``v`` whose int-or-float kind is not known at
+    compile time: an integral one prints as an int (docs/semantics.md), any other as Python's float."""
+    # one check for both kinds, with int_text's message for an integral number, py_float's otherwise
+    before, after = DIGITS_ERROR.split("{}")
+    message = f'{string(before)} & ({v} = $floor({v}) ? "number" : "float") & {string(after)}'
+    return (f"($__f := $string({v}); $number($__f) != {v} ? $error({message}) : "
+            f"$abs({v}) < 1e-4 ? {small_float('$__f')} : $__f)")  # small_float leaves 0 as it is
+
+
+def py_float(v: str) -> str:
+    """Python's str() of the float in JSONata variable ``v``. Sized for the floats the caller's
+    fast path leaves (non-integral, or integral from 1e15 on) but right for any: an integral one
+    below 1e16 is its digits and ".0" ($formatBase writes them where $string may write 1e+15)."""
+    big = (f'$replace($replace($__f, /0+$/, ""), /^(-?[0-9])([0-9])/, "$1.$2") & "e+" & '
+           f'($length($replace($__f, "-", "")) - 1)')
+    return (f"($__f := $string({v}); $number($__f) != {v} ? {error(DIGITS_ERROR.format('float'))} : "
+            f"{v} != $floor({v}) ? ($abs({v}) < 1e-4 ? {small_float('$__f')} : $__f) : "
+            f"$abs({v}) < 1e16 ? $formatBase({v}, 10) & \".0\" : $contains($__f, \"e\") ? $__f : {big})")
+
+
+# The same as JSONata functions of one argument, for an expression that formats several numbers
+# (NUMBER_FN: Emitter.e_FString binds it once rather than inline number_text at each).
+PY_FLOAT = "function($__v) { " + py_float("$__v") + " }"
+NUMBER_FN = "function($__v) { " + number_text("$__v") + " }"
 
 
 def int_text(x: str, known_int: bool = True) -> str:
@@ -902,14 +957,8 @@ def int_text(x: str, known_int: bool = True) -> str:
     if not re.fullmatch(r"\$[A-Za-z_][A-Za-z0-9_]*", x):
         return f"($__i := {x}; {int_text('$__i', known_int)})"
     limit = f" and $abs({x}) < 1e21" if known_int else ""
-    return (f"($abs({x}) < 1e15 ? $string({x}) : ($__t := $string({x}); ($number($__t) = {x}{limit}) ? "
-            f"$__t : $error(\"ValueError: pyflow: this number needs more than 15 significant digits to print as "
-            f"Python does\")))")
-
-
-def py_float(v: str) -> str:
-    """Python's str() of the float in JSONata variable (or path) ``v``."""
-    return f"($__pyfloat := {PY_FLOAT}; $__pyfloat({v}))"
+    return (f"($__t := $string({x}); $abs({x}) < 1e15 or $number($__t) = {x}{limit} ? $__t : "
+            f"{error(DIGITS_ERROR.format('number'))})")
 
 
 # Python's json.dumps escapes every character outside " " .. "~" (ensure_ascii): "é" is "\\u00e9",
