@@ -17,7 +17,10 @@ translation here keeps Python's meaning exactly; everything else raises
   there, which fails on anything else, as Python's ``+`` raises TypeError.
 - f-strings / ``str()``: ``States.Format`` prints ``true``/``null``/``1e+20`` where
   Python prints ``True``/``None``/``1e+20``: only str and int values (and constants,
-  formatted at compile time) are accepted.
+  formatted at compile time) are accepted, and bools (``bool_text``).
+- ``xs[-k]``: ``negative_item`` (a list too short fails the run, as Python's IndexError).
+- ``d[k] = v`` with a str key, and dict displays inside an intrinsic's argument: JSON text
+  made by ``States.Format`` (``json_text``), parsed by ``States.StringToJson``, merged.
 - ``*``, ``/``, ``//``, ``%``, ``**``, ``-x``: no intrinsic.
 - ``json.dumps``: ``States.JsonToString`` is compact where Python puts spaces after
   ``,`` and ``:``; accepted for constants only (folded at compile time).
