@@ -68,6 +68,13 @@ def setter(k: str) -> dict:
     return out
 
 
+@workflow
+def spreads(d, x, k: str) -> list:
+    """Dict displays with computed values or keys, inside an intrinsic function (a list):
+    `{**d}` raises TypeError where `d` is not a dict, later keys win."""
+    return [{**d}, {**d, "k": x, "n": [x]}, {"k": x, **d}, {k: x, "k": 0}, {k: 1, "z": {k: x}}]
+
+
 # ------------------------------------------------------------------ still PF130
 @workflow
 def on_list(xs: list, i: int) -> list:

@@ -35,6 +35,9 @@ CASES: dict[Any, list[dict[str, Any]]] = {
     sp.of_task_result: [{"d": {}, "k": "k"}, {"d": {"k": 1, "k!": 2}, "k": "k"}, {"d": {"x": None}, "k": "\"'"}],
     sp.in_branches: [{"k": k, "first": f} for k in ("a", "b", "new", "{\"") for f in (True, False)],
     sp.setter: [{"k": "x"}, {"k": "}{"}],
+    sp.spreads: [{"d": d, "x": x, "k": k} for d, x, k in (({}, 1, "k"), ({"k": "old", "j": None}, [None], "n"),
+                                                          ({"a": 1}, {"x": "{"}, "z"), ([1], 1, "k"), ("s", 1, "k"),
+                                                          (None, 1, "k"))],
 }
 
 ALL = [(wf, i) for wf, inputs in CASES.items() for i in inputs]
@@ -75,6 +78,8 @@ def test_inputs_cover_every_outcome() -> None:
     assert native(sp.on_unknown, {"d": {"k": 0, "j": 1}, "k": "k"}).output == {"k": 1, "j": 1}
     assert native(sp.set_keys, {"d": {"a": 0}, "k": "a", "v": 1}).output["a"] == 1
     assert native(sp.task_key, {"words": ["a", "b", "a"]}).output == {"<a>": "a", "<b>": "b"}
+    assert native(sp.spreads, {"d": [1], "x": 1, "k": "k"}).error == "TypeError"
+    assert native(sp.spreads, {"d": {"k": "old"}, "x": 1, "k": "k"}).output[2:4] == [{"k": "old"}, {"k": 0}]
 
 
 @pytest.mark.parametrize("wf", sorted(REJECTED, key=_id), ids=_id)
