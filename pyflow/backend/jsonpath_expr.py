@@ -771,7 +771,8 @@ BOOL_TEXT_HEAD = "States.ArrayGetItem(States.Array('False', 'True'), "
 
 
 def bool_text(b: str) -> str:
-    return BOOL_TEXT_HEAD + f"States.MathAdd(States.ArrayLength(States.StringSplit(States.JsonToString({b}), 'u')), -1))"
+    pieces = f"States.ArrayLength(States.StringSplit(States.JsonToString({b}), 'u'))"
+    return BOOL_TEXT_HEAD + f"States.MathAdd({pieces}, -1))"
 
 
 # "{" and "}" (reserved in intrinsic string literals) as intrinsic values

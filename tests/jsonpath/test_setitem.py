@@ -24,7 +24,8 @@ from tests.jsonpath import setitem_programs as sp
 from tests.jsonpath.test_jsonpath import moto_runner  # noqa: F401 - the fixture
 from tests.jsonpath.test_negative_index import assert_agree
 
-KEYS = ["k", "", "const", "a", "it's", 'say "hi"', "back\\slash", "{}", "{", "}}", "é☃ \n", "😀\t\u0001", "'\\\"{}"]
+KEYS = ["k", "", "const", "a", "it's", 'say "hi"', "back\\slash", "{}", "{", "}}", "é☃ \n", "😀\t\u0001",
+        "'\\\"{}"]
 VALUES: list[Any] = [1, None, "v", {"z": [1, "}{\"", None]}, [], 2.5, True, "'\\{"]
 
 CASES: dict[Any, list[dict[str, Any]]] = {
