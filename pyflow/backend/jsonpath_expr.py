@@ -17,7 +17,10 @@ translation here keeps Python's meaning exactly; everything else raises
   there, which fails on anything else, as Python's ``+`` raises TypeError.
 - f-strings / ``str()``: ``States.Format`` prints ``true``/``null``/``1e+20`` where
   Python prints ``True``/``None``/``1e+20``: only str and int values (and constants,
-  formatted at compile time) are accepted.
+  formatted at compile time) are accepted, and bools (``bool_text``).
+- ``xs[-k]``: ``negative_item`` (a list too short fails the run, as Python's IndexError).
+- ``d[k] = v`` with a str key, and dict displays inside an intrinsic's argument: JSON text
+  made by ``States.Format`` (``json_text``), parsed by ``States.StringToJson``, merged.
 - ``*``, ``/``, ``//``, ``%``, ``**``, ``-x``: no intrinsic.
 - ``json.dumps``: ``States.JsonToString`` is compact where Python puts spaces after
   ``,`` and ``:``; accepted for constants only (folded at compile time).
@@ -27,6 +30,7 @@ Constant sub-expressions are evaluated at compile time with Python itself.
 """
 from __future__ import annotations
 
+import base64
 import json
 import re
 from dataclasses import dataclass
@@ -365,14 +369,20 @@ class PathEmitter:
             return v.value
         if v.kind == "const":
             return const_arg(v.value)
+        if isinstance(e, ir.DictExpr):  # a payload template cannot be an argument: the same dict as JSON text
+            return self.dict_intr(e)
         raise NotExpressible("a dict built inside an expression")
 
     def subscript(self, e: ir.Subscript) -> Val:
         ot, kt = self.types.of(e.obj), self.types.of(e.key)
         if ot == "str":
             raise NotExpressible("indexing a str")
-        if isinstance(e.key, ir.Const) and isinstance(e.key.value, int) and e.key.value < 0:
-            raise NotExpressible("a negative index")
+        if isinstance(e.key, ir.Const) and isinstance(e.key.value, int) and not isinstance(e.key.value, bool) \
+                and e.key.value < 0:
+            if ot != "list":
+                raise NotExpressible("a negative index of a value not known to be a list (Python also indexes a str "
+                                     "from its end)")
+            return Val("intr", negative_item(self.arg(e.obj), e.key.value))
         if ot in ("list", "any") and (kt == "int" or (isinstance(e.key, ir.Const) and isinstance(e.key.value, int)
                                                       and not isinstance(e.key.value, bool))):
             if ot == "any" or kt != "int" and not isinstance(e.key, ir.Const):
@@ -381,28 +391,57 @@ class PathEmitter:
         raise NotExpressible("a dict lookup with a computed key (or of a computed dict)")
 
     def dict_expr(self, e: ir.DictExpr) -> Val:
-        if any(k is None for k, _ in e.entries):
-            spreads = [v for k, v in e.entries if k is None]
-            rest = [(k, v) for k, v in e.entries if k is not None]
-            if len(e.entries) and e.entries[0][0] is None and all(
-                    isinstance(k, ir.Const) and isinstance(v, ir.Const) for k, v in rest) and len(spreads) == 1:
-                out = self.arg(spreads[0])
-                if rest:
-                    lit = {k.value: v.value for k, v in rest}  # type: ignore[union-attr]
-                    out = f"States.JsonMerge({out}, {const_arg(lit)}, false)"
-                return Val("intr", out)
-            if all(k is None for k, _ in e.entries):
-                out = self.arg(spreads[0])
-                for s in spreads[1:]:
-                    out = f"States.JsonMerge({out}, {self.arg(s)}, false)"
-                return Val("intr", out)
-            raise NotExpressible("`{**d, ...}` with computed values")
+        if any(k is None or not (isinstance(k, ir.Const) and isinstance(k.value, str)) for k, _ in e.entries):
+            return Val("intr", self.dict_intr(e))
         tmpl: dict[str, Any] = {}
         for k, v in e.entries:
-            if not (isinstance(k, ir.Const) and isinstance(k.value, str)):
-                raise NotExpressible("a dict with a computed or non-str key")
-            set_field(tmpl, k.value, self.val(v))
+            set_field(tmpl, k.value, self.val(v))  # type: ignore[union-attr]
         return Val("tmpl", tmpl)
+
+    def dict_intr(self, e: ir.DictExpr) -> str:
+        """A dict display as an intrinsic value: its ``**`` spreads and runs of ``key: value``
+        entries (each a dict made as JSON text) merged in order with ``States.JsonMerge``,
+        later keys winning as in Python. ``States.JsonMerge`` fails on anything but a dict,
+        as Python's ``{**x}`` raises TypeError; a lone spread is merged with ``{}`` for that."""
+        parts: list[str] = []
+        run: list[tuple[ir.Expr, ir.Expr]] = []
+        for k, v in list(e.entries) + [(None, None)]:  # (a last spread of nothing ends the last run)
+            if k is not None:
+                run.append((k, v))  # type: ignore[arg-type]
+                continue
+            if run:
+                parts.append(self.keyed_dict(run))
+                run = []
+            if v is not None:
+                parts.append(self.arg(v))
+        if not parts:
+            return const_arg({})
+        out = parts[0]
+        if len(parts) == 1 and e.entries[0][0] is None and self.types.of(e.entries[0][1]) != "dict":
+            out = f"States.JsonMerge({out}, {const_arg({})}, false)"
+        for part in parts[1:]:
+            out = f"States.JsonMerge({out}, {part}, false)"
+        return out
+
+    def keyed_dict(self, entries: list[tuple[ir.Expr, ir.Expr]]) -> str:
+        """``{k1: v1, k2: v2}`` (str keys) as an intrinsic value: a constant, or JSON text
+        made by ``States.Format`` where the keys are distinct constants, else one such dict
+        per entry merged in order (two computed keys may be equal)."""
+        for k, _ in entries:
+            if self.types.of(k) != "str":
+                raise NotExpressible("a dict with a key not known to be a str")
+        if all(isinstance(k, ir.Const) and isinstance(v, ir.Const) for k, v in entries):
+            try:
+                return const_arg({k.value: v.value for k, v in entries})  # type: ignore[union-attr]
+            except NotExpressible:
+                pass
+        if _distinct_keys(ir.DictExpr(tuple(entries))):
+            return f"States.StringToJson({self.json_text(ir.DictExpr(tuple(entries)))})"
+        out = ""
+        for entry in entries:
+            one = f"States.StringToJson({self.json_text(ir.DictExpr((entry,)))})"
+            out = one if not out else f"States.JsonMerge({out}, {one}, false)"
+        return out
 
     def binop(self, e: ir.BinOp) -> Val:
         lt, rt = self.types.of(e.left), self.types.of(e.right)
@@ -488,6 +527,10 @@ class PathEmitter:
             if t == "none":
                 template.append("None")
                 continue
+            if t == "bool":
+                template.append(None)
+                args.append(bool_text(self.arg(inner)))
+                continue
             if t not in ("str", "int"):
                 raise NotExpressible(f"formatting a {t if t != 'any' else 'value of unknown type'} into a str "
                                      "(States.Format prints true/null/floats unlike Python)")
@@ -496,6 +539,8 @@ class PathEmitter:
         if not args:
             return Val("const", "".join(t for t in template if t is not None))
         text = "".join("{}" if t is None else intrinsic_string(t)[1:-1] for t in template)
+        if text == "{}" and args[0].startswith(BOOL_TEXT_HEAD):  # `str(flag)`: the text itself
+            return Val("intr", args[0])
         if text == "{}" and len(args) == 1 and parts and not isinstance(parts[0], str) \
                 and self.types.of(parts[0].args[0] if isinstance(parts[0], ir.Builtin) else parts[0]) == "str":
             return self.val(parts[0].args[0] if isinstance(parts[0], ir.Builtin) else parts[0])
@@ -507,6 +552,40 @@ class PathEmitter:
 
     def b_at(self, seq: ir.Expr, i: ir.Expr) -> Val:
         return Val("intr", f"States.ArrayGetItem({self.arg(seq)}, {self.arg(i)})")
+
+    def b_setitem(self, d: ir.Expr, k: ir.Expr, v: ir.Expr) -> Val:
+        """``d[k] = v`` with a str key: ``d`` merged with the one-entry dict ``{k: v}`` (made as
+        JSON text, see ``json_text``). A new key comes last in Python and anywhere in JSON:
+        dicts compare equal. ``States.JsonMerge`` fails on anything but a dict, where Python's
+        ``d[k] = v`` with a str key raises TypeError too (a list, a str, None ...)."""
+        if self.types.of(k) != "str":
+            if self.types.of(d) == "list":
+                raise NotExpressible("`d[k] = v` on a list (no intrinsic function replaces a list item)")
+            raise NotExpressible("`d[k] = v` with a key not known to be a str (the dict is merged with one "
+                                 "written as JSON text, where only a str can be a key)")
+        return Val("intr", f"States.JsonMerge({self.arg(d)}, {self.keyed_dict([(k, v)])}, false)")
+
+    def json_text(self, e: ir.Expr) -> str:
+        """The compact JSON text of ``e``'s value, as an intrinsic value: a constant's written
+        at compile time (a literal, or ``States.Base64Decode`` where it holds a character
+        reserved in intrinsic string literals: JSON text is ASCII, non-ASCII ``\\u``-escaped);
+        a dict display with distinct constant str keys made by ``States.Format`` from its
+        entries' texts; anything else by ``States.JsonToString`` (which escapes quotes,
+        backslashes and control characters in strs as JSON does). ``{`` and ``}`` are
+        reserved in intrinsic string literals, and moto does not unescape them (see
+        ``intrinsic_string``): they are ``States.Base64Decode`` of constants too."""
+        if isinstance(e, ir.Const):
+            text = json.dumps(e.value, separators=(",", ":"))
+            if not any(c in text for c in "'\\{}"):
+                return "'" + text + "'"
+            return f"States.Base64Decode('{base64.b64encode(text.encode()).decode()}')"
+        if isinstance(e, ir.DictExpr) and _distinct_keys(e):
+            args = [B64_OPEN]
+            for k, v in e.entries:
+                args += [self.json_text(k), self.json_text(v)]  # type: ignore[arg-type]
+            template = "{}" + ",".join("{}:{}" for _ in e.entries) + "{}"
+            return f"States.Format('{template}', {', '.join(args + [B64_CLOSE])})"
+        return f"States.JsonToString({self.arg(e)})"
 
     def b_len(self, x: ir.Expr) -> Val:
         t = self.types.of(x)
@@ -662,6 +741,43 @@ def pick_entry(e: ir.Expr) -> ir.Expr | None:
         if found and all(isinstance(k, ir.Const) for k, _ in e.obj.entries):
             return found[-1]
     return None
+
+
+def _distinct_keys(e: ir.DictExpr) -> bool:
+    """Are the keys of a dict display (no ``**``) sure to be distinct: one key, or constants?"""
+    if any(k is None for k, _ in e.entries):
+        return False
+    if len(e.entries) == 1:
+        return True
+    keys = [k.value for k, _ in e.entries if isinstance(k, ir.Const) and isinstance(k.value, str)]
+    return len(keys) == len(e.entries) == len(set(keys))
+
+
+def negative_item(xs: str, k: int) -> str:
+    """``xs[k]`` for a constant ``k < 0``: the item at ``len(xs) + k``, failing the run where
+    that is negative (Python's IndexError). ``States.ArrayGetItem`` alone does not fail there
+    on moto (it indexes from the end, as Python does, but only as far as ``-len(xs)``): the
+    first chunk of ``States.ArrayPartition(xs, len(xs) + k + 1)`` is ``xs[:len(xs) + k + 1]``,
+    and a chunk size below 1 fails the run on every engine; its last item is the one."""
+    n = f"States.ArrayLength({xs})"
+    size = n if k == -1 else f"States.MathAdd({n}, {k + 1})"
+    return f"States.ArrayGetItem(States.ArrayGetItem(States.ArrayPartition({xs}, {size}), 0), States.MathAdd({n}, {k}))"
+
+
+# ``str(flag)`` of a bool: Python writes True/False, States.Format and States.JsonToString
+# true/false. The JSON text split at "u" has two pieces for "true" and one for "false"
+# (the same for "True"/"False"): the count, less one, picks the word from an array.
+BOOL_TEXT_HEAD = "States.ArrayGetItem(States.Array('False', 'True'), "
+
+
+def bool_text(b: str) -> str:
+    pieces = f"States.ArrayLength(States.StringSplit(States.JsonToString({b}), 'u'))"
+    return BOOL_TEXT_HEAD + f"States.MathAdd({pieces}, -1))"
+
+
+# "{" and "}" (reserved in intrinsic string literals) as intrinsic values
+B64_OPEN = "States.Base64Decode('ew==')"
+B64_CLOSE = "States.Base64Decode('fQ==')"
 
 
 def const_arg(value: Any) -> str:

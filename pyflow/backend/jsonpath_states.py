@@ -916,7 +916,10 @@ class JsonPathLowering:
             return Ref(f"n{v}")
         if isinstance(op(self.g, v), ir.Return) and self.return_reads_settled(op(self.g, v), env) \
                 and not self.concat_inside(op(self.g, v), env):
-            return self.return_copy(src, v, env, u, guards)
+            try:
+                return self.return_copy(src, v, env, u, guards)
+            except NotExpressible:
+                pass  # (a field of a computed dict: `json.loads(s)["k"]` is read once a Pass stored the dict)
         return self.materialize(src, v, need, u, d, guards=guards)
 
     def guarded(self, sid: str, checks: list[str], outer: list[str] | None) -> Ref:
@@ -978,6 +981,20 @@ class JsonPathLowering:
     def stage_before(self, sid: str, stage: Stage, base: str, line: int) -> None:
         """Put the Pass that stores ``stage``'s values where state ``sid`` was (every way in
         reaches it first), and the state right behind it."""
+        main = self.move_behind(sid)
+        self.states[sid] = stage.state(Ref(main))
+        self.wanted.append((sid, base, line))
+
+    def checks_before(self, sid: str, checks: list[str], line: int) -> None:
+        """Put a Choice where state ``sid`` was that fails the run with Python's TypeError when
+        a field of ``checks`` is not a str (``str + value of unknown type``), else goes on to it."""
+        main = self.move_behind(sid)
+        self.states[sid] = {"Type": "Choice", "Choices": [{**_not_all_str(checks), "Next": self.type_error()}],
+                            "Default": Ref(main)}
+        self.wanted.append((sid, "Check_types", line))
+
+    def move_behind(self, sid: str) -> str:
+        """Give state ``sid`` a new id right behind its place (for a state put before it)."""
         main = sid + "_v"
         while main in self.states:
             main += "v"
@@ -985,8 +1002,7 @@ class JsonPathLowering:
         self.order[self.order.index(sid)] = main
         self.wanted = [(main if s == sid else s, b, ln) for s, b, ln in self.wanted]
         self.order.insert(self.order.index(main), sid)
-        self.states[sid] = stage.state(Ref(main))
-        self.wanted.append((sid, base, line))
+        return main
 
     def materialize(self, src: tuple, v: int, need: dict[str, ir.Expr], u: int, d: dict,
                     result: str | None = None, guards: list[str] | None = None) -> Ref:
@@ -1123,7 +1139,12 @@ class JsonPathLowering:
             args = {k: self.lookup_fields(a, em, temps) for k, a in o.args.items()}
         else:
             value = self.lookup_fields(o.value, em, temps)
-        if not temps:
+        # a pending `inner = json.loads(s)` read as `inner["k"]`: the Pass stores `inner`
+        # (with every local live here), the state reads `$.inner.k`
+        parsed = {x for x, e in P.items() if isinstance(e, ir.Builtin) and e.name == "json_loads"}
+        reads_parsed = any(isinstance(x, ir.Subscript) and isinstance(x.obj, ir.Var) and x.obj.name in parsed
+                           for e in op_exprs(o) for x in ir.walk(e))
+        if not temps and not reads_parsed:
             return False
         need, _ = self.needed(n, {x: e for x, e in P.items() if e != ir.Var(x)})
         if isinstance(o, ir.Return):  # the output reads only these (and a value that may fail is still computed)
@@ -1211,11 +1232,18 @@ class JsonPathLowering:
         vo = op(self.g, v)
         if isinstance(vo, ir.Return) and self.return_reads_settled(vo, env) and not self.concat_inside(vo, env):
             # this Pass makes the output (the return state stays for the other ways in)
-            st = self.output_pass(em, ir.substitute(vo.value, env))
-            self.add(sid, self.base_name(n), self.line(n), st)
-            if stage:
-                self.stage_before(sid, stage, "Concat_" + self.base_name(n), self.line(n))
-            return
+            try:
+                out = self.output_pass(em, ir.substitute(vo.value, env))
+            except NotExpressible:
+                # (a field of a computed dict, `json.loads(s)["k"]`: this Pass stores the dict,
+                # the return state reads the field)
+                out = None
+                em.stages = stage = Stage(self)
+            if out is not None:
+                self.add(sid, self.base_name(n), self.line(n), out)
+                if stage:
+                    self.stage_before(sid, stage, "Concat_" + self.base_name(n), self.line(n))
+                return
         need, changed = self.needed(v, {x: e for x, e in env.items() if e != ir.Var(x)})
         st: dict[str, Any] = {"Type": "Pass"}
         if len(changed) == 1 and isinstance(next(iter(changed.values())), ir.Const):
@@ -1237,6 +1265,7 @@ class JsonPathLowering:
         meta = self.tasks[o.task]
         em = self.emitter(n)
         em.stages = stage = Stage(self)
+        em.guards = checks = []  # `str + value of unknown type` in an argument: a Choice before checks it
         params: dict[str, Any] = {}
         for name, arg in o.args.items():
             set_field(params, name, em.val(ir.substitute(arg, P)))
@@ -1283,6 +1312,8 @@ class JsonPathLowering:
                          retriers(opts.get("retry")))
         if stage:
             self.stage_before(sid, stage, "Concat_" + self.base_name(n), self.line(n))
+        if checks:
+            self.checks_before(sid, checks, self.line(n))
 
     def map_state(self, n: int, o: ir.MapState, P: dict[str, ir.Expr]) -> None:
         em = self.emitter(n)

@@ -54,7 +54,7 @@ ALL = [(wf, i) for wf, inputs in CASES.items() for i in inputs]
 REJECTED = {
     exprs.deep_equals: "`==` with a non-empty list or dict",
     exprs.list_order: "between two values that may both be lists",
-    basics.collections: "a negative index",
+    basics.collections: "len() of a dict",
     cp.elif_compared: "a comparison or and/or used as a value inside an elif test",
     cp.argument_in_try: "a test used as a value that may raise (TypeError of `<`, a missing key ...) inside a try",
     cp.conditional_after_and: "a conditional expression `a if c else b` inside an elif test or on the right of and/or",

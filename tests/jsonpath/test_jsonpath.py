@@ -44,8 +44,8 @@ process_order = _load_example("order_processing").process_order
 # Programs JSONPath cannot express, each with the construct the diagnostic names.
 REJECTED = {
     basics.arithmetic: "`-`",
-    basics.strings: "formatting a bool",
-    basics.collections: "a negative index",
+    basics.strings: "str.upper() of a computed value",
+    basics.collections: "len() of a dict",
     basics.truthiness: "isinstance(x, int)",
     basics.task_values: "`+` of",
     control.loop_until: "Python's `%`",
