@@ -20,8 +20,7 @@ from tests.aslvalidator import validate_all
 from tests.differential.engines import native
 from tests.examples.test_examples_run import ORDER_OK, aws, load  # noqa: F401 - the fixture
 from tests.jsonpath import argument_check_programs as ap
-from tests.jsonpath.test_jsonpath import moto_runner  # noqa: F401 - the fixture
-from tests.jsonpath.test_negative_index import assert_agree
+from tests.jsonpath.test_jsonpath import assert_agree, moto_runner  # noqa: F401 - the fixture
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 VALUES: list[Any] = ["s", "", "é'{}", 1, 2.5, True, None, ["a"], {"a": "b"}]

@@ -16,8 +16,7 @@ from pyflow.compiler import compile_workflow
 from tests.aslvalidator import validate_all
 from tests.differential.engines import native
 from tests.jsonpath import text_programs as tp
-from tests.jsonpath.test_jsonpath import moto_runner  # noqa: F401 - the fixture
-from tests.jsonpath.test_negative_index import assert_agree
+from tests.jsonpath.test_jsonpath import assert_agree, moto_runner  # noqa: F401 - the fixture
 
 CASES: dict[Any, list[dict[str, Any]]] = {
     tp.bool_text: [{"n": n, "flag": f} for n in (0, 4) for f in (True, False)],

@@ -15,9 +15,9 @@ import pytest
 from pyflow.compiler import compile_workflow
 from pyflow.diagnostics import CompileError
 from tests.aslvalidator import validate_all
-from tests.differential.engines import DATA_ERRORS, native
+from tests.differential.engines import native
 from tests.jsonpath import index_programs as ip
-from tests.jsonpath.test_jsonpath import assert_engines_agree, moto_runner, run_local, run_moto  # noqa: F401
+from tests.jsonpath.test_jsonpath import assert_agree, moto_runner  # noqa: F401 - the fixture
 
 LISTS: list[Any] = [[], [1], [1, "b"], ["a", None, {"k": [1]}], [[1], [2, 3], [], 4.5, True]]
 
@@ -33,22 +33,6 @@ CASES: dict[Any, list[dict[str, Any]]] = {
 
 ALL = [(wf, i) for wf, inputs in CASES.items() for i in inputs]
 
-
-
-def assert_agree(wf: Any, compiled: Any, execution_input: dict[str, Any], runner: Any) -> None:
-    """``assert_engines_agree``, but for a moto deviation: a Lambda Task whose Parameters or
-    ResultSelector fail (an intrinsic function's failure, a path that selects nothing) fails
-    the run with error "Exception" there (AWS and pyflow's runner: States.Runtime). Where
-    Python fails with a data error, moto's "Exception" is taken as the failure it is, and
-    pyflow's runner is still compared exactly."""
-    expected = native(wf, execution_input)
-    if expected.error in DATA_ERRORS:
-        on_moto = run_moto(runner, compiled, execution_input)
-        assert on_moto.error == "Exception" or expected.agrees_with(on_moto), f"native={expected} moto={on_moto}"
-        on_local = run_local(compiled, execution_input)
-        assert expected.agrees_with(on_local), f"native={expected} local={on_local}"
-        return
-    assert_engines_agree(wf, compiled, execution_input, runner)
 
 REJECTED = {
     ip.of_unknown: "a negative index of a value not known to be a list",

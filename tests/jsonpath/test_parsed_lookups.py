@@ -17,8 +17,7 @@ from tests.aslvalidator import validate_all
 from tests.differential.engines import native
 from tests.differential.programs import boundaries
 from tests.jsonpath import lookup_programs as lp
-from tests.jsonpath.test_jsonpath import moto_runner  # noqa: F401 - the fixture
-from tests.jsonpath.test_negative_index import assert_agree
+from tests.jsonpath.test_jsonpath import assert_agree, moto_runner  # noqa: F401 - the fixture
 
 # (not a text that is no JSON: Python's error is JSONDecodeError, which the differential
 # harness does not count among the data errors an engine may report as its own)

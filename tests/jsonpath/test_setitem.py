@@ -21,8 +21,7 @@ from tests.aslvalidator import validate_all
 from tests.differential.engines import native
 from tests.differential.programs import exprs, loops
 from tests.jsonpath import setitem_programs as sp
-from tests.jsonpath.test_jsonpath import moto_runner  # noqa: F401 - the fixture
-from tests.jsonpath.test_negative_index import assert_agree
+from tests.jsonpath.test_jsonpath import assert_agree, moto_runner  # noqa: F401 - the fixture
 
 KEYS = ["k", "", "const", "a", "it's", 'say "hi"', "back\\slash", "{}", "{", "}}", "é☃ \n", "😀\t\u0001",
         "'\\\"{}"]
