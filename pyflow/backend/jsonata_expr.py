@@ -1012,7 +1012,7 @@ PY_REPR = (
 
 def py_repr(v: str) -> str:
     """Python's repr() of the JSON value in JSONata variable ``v`` (str() of a list or dict)."""
-    number = f"$__v = $floor($__v) ? {int_text('$__v', False)} : {py_float('$__v')}"
+    number = number_text("$__v")
     return f"($__strrepr := {PY_STR_REPR}; $__repr := {PY_REPR.replace('<number>', number)}; $__repr({v}))"
 
 
