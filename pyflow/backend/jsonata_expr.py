@@ -915,10 +915,17 @@ def small_float(text: str) -> str:
             f'/0[.]00000([1-9])(.*)/, "$1.$2e-6"), /[.]?e-([1-9])$/, "e-0$1")')
 
 
+def _shortest(v: str, message: str) -> str:
+    """$string's digits of the number in JSONata variable ``v``, laid out as Python's repr()
+    (small_float below 1e-4; it leaves 0 as it is); the run fails with the JSONata string
+    expression ``message`` where 15 significant digits do not hold the number."""
+    return (f"($__f := $string({v}); $number($__f) != {v} ? $error({message}) : "
+            f"$abs({v}) < 1e-4 ? {small_float('$__f')} : $__f)")
+
+
 def py_fraction(v: str) -> str:
     """Python's str() of the non-integral float in JSONata variable ``v`` (json.dumps of one too)."""
-    return (f"($__f := $string({v}); $number($__f) != {v} ? {error(DIGITS_ERROR.format('float'))} : "
-            f"$abs({v}) < 1e-4 ? {small_float('$__f')} : $__f)")
+    return _shortest(v, string(DIGITS_ERROR.format("float")))
 
 
 def number_text(v: str) -> str:
@@ -926,9 +933,7 @@ def number_text(v: str) -> str:
     compile time: an integral one prints as an int (docs/semantics.md), any other as Python's float."""
     # one check for both kinds, with int_text's message for an integral number, py_float's otherwise
     before, after = DIGITS_ERROR.split("{}")
-    message = f'{string(before)} & ({v} = $floor({v}) ? "number" : "float") & {string(after)}'
-    return (f"($__f := $string({v}); $number($__f) != {v} ? $error({message}) : "
-            f"$abs({v}) < 1e-4 ? {small_float('$__f')} : $__f)")  # small_float leaves 0 as it is
+    return _shortest(v, f'{string(before)} & ({v} = $floor({v}) ? "number" : "float") & {string(after)}')
 
 
 def py_float(v: str) -> str:
@@ -942,9 +947,8 @@ def py_float(v: str) -> str:
             f"$abs({v}) < 1e16 ? $formatBase({v}, 10) & \".0\" : $contains($__f, \"e\") ? $__f : {big})")
 
 
-# The same as JSONata functions of one argument, for an expression that formats several numbers
-# (NUMBER_FN: Emitter.e_FString binds it once rather than inline number_text at each).
-PY_FLOAT = "function($__v) { " + py_float("$__v") + " }"
+# number_text as a JSONata function of one argument, for an expression that formats several
+# numbers (Emitter.e_FString binds it once rather than inline number_text at each).
 NUMBER_FN = "function($__v) { " + number_text("$__v") + " }"
 
 

@@ -10,9 +10,9 @@ import pytest
 from pyflow.compiler import compile_workflow
 from pyflow.diagnostics import CompileError
 from pyflow.testing import assert_agrees
-from tests.differential.engines import Outcome, check, native
+from tests.differential.engines import check
 from tests.differential.programs import guard_scope as g
-from tests.jsonpath.test_jsonpath import moto_runner, run_moto  # noqa: F401 - the fixture
+from tests.jsonpath.test_jsonpath import assert_agree, moto_runner  # noqa: F401 - the fixture
 
 UNGUARDED = [g.not_caught_by_a_named_handler]
 # `except TaskFailed` does not catch a data error (native, sfnx, the runner), but moto's
@@ -84,11 +84,4 @@ def test_catching_a_data_error_stays_rejected_in_jsonpath(wf: Any) -> None:
 
 @pytest.mark.parametrize("wf,execution_input", [(wf, {"key": k}) for wf in UNGUARDED for k in KEYS], ids=_id)
 def test_unguarded_jsonpath_runs_on_moto(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:
-    compiled = compile_workflow(wf, query_language="jsonpath")
-    expected = native(wf, execution_input)
-    on_moto = run_moto(moto_runner, compiled, execution_input)
-    if expected.error == "KeyError" and on_moto.error == "Exception":
-        # moto deviation: a missing field read by a path fails the run as "Exception"
-        # (AWS: States.Runtime, which no Catch catches); the run fails as it must
-        on_moto = Outcome(error="States.Runtime")
-    assert expected.agrees_with(on_moto), f"native={expected} moto={on_moto}"
+    assert_agree(wf, compile_workflow(wf, query_language="jsonpath"), execution_input, moto_runner)
