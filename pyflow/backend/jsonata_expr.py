@@ -19,6 +19,10 @@ from pyflow.api import TIMESTAMP_PATTERN
 from pyflow.backend.types import NUMERIC, Types
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# e_Subscript's text for d["k"]: (variable, lookup, failure)
+KEY_GUARD = re.compile(r'\((\$__v[0-9]+) := (.*); \$exists\(\1\) \? \1 : (\$error\("KeyError: (?:[^"\\]|\\.)*"\))\)', re.S)
+# a number literal or a variable: evaluating it cannot fail
+SIMPLE = re.compile(r"-?[0-9][0-9.e+-]*|\$[A-Za-z_][A-Za-z0-9_]*")
 
 # JSONata's and Step Functions' function names: a variable with one of these names
 # would hide the function (``$count``), so such locals get a trailing underscore.
@@ -110,9 +114,6 @@ class Emitter:
     input: str = "$states.input"
     item: str = "$states.input"  # a Map iteration's item (``$states.input.Items`` when batched)
     counter: list[int] = field(default_factory=lambda: [0])
-    # inside an f-string that formats several numbers of unknown kind: the JSONata function
-    # bound once for them (NUMBER_FN), called instead of inlining number_text() at each
-    number_fn: str | None = None
 
     def tmp(self, hint: str = "v") -> str:
         self.counter[0] += 1
@@ -189,7 +190,9 @@ class Emitter:
                 and ot in ("list", "any"):
             # a literal index: only a list can answer it (JSON objects have str keys)
             c, k = self.tmp("c"), key.value
-            return (f"({c} := {obj}; $type({c}) = \"array\" and {k} < $count({c}) and {k} >= -$count({c}) ? "
+            # k >= -count always holds for k >= 0, k < count for k < 0
+            bound = f"{k} < $count({c})" if k >= 0 else f"{k} >= -$count({c})"
+            return (f"({c} := {obj}; $type({c}) = \"array\" and {bound} ? "
                     f"{c}[{k}] : {error('IndexError: list index out of range')})")
         if ot == "str":
             s, i = self.tmp("s"), self.tmp("i")
@@ -204,7 +207,14 @@ class Emitter:
 
     def e_BinOp(self, e: ir.BinOp) -> str:
         lt, rt = self.types.of(e.left), self.types.of(e.right)
-        left, right = self.ex(e.left), self.ex(e.right)
+        if self.numbers_only(e.left, e.op, rt, "left"):
+            left, lt = self.numeric_product(e.left), "number"
+        else:
+            left = self.ex(e.left)
+        if self.numbers_only(e.right, e.op, lt, "right"):
+            right, rt = self.numeric_product(e.right), "number"
+        else:
+            right = self.ex(e.right)
         if e.op == "*" and not (lt in NUMERIC | {"bool"} and rt in NUMERIC | {"bool"}):
             return self.multiply(left, right, lt, rt)
         arithmetic = NUMERIC | {"bool", "any"}
@@ -295,6 +305,10 @@ class Emitter:
             return text
         if re.fullmatch(r"\$[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", text):
             return f"($type({text}) = \"boolean\" ? ({text} ? 1 : 0) : {text})"
+        found = KEY_GUARD.fullmatch(text)
+        if found:  # a dict lookup's own variable takes the test (no second variable)
+            v, got, fail = found.groups()
+            return f"({v} := {got}; $exists({v}) ? ($type({v}) = \"boolean\" ? ({v} ? 1 : 0) : {v}) : {fail})"
         v = self.tmp("q")
         return f"({v} := {text}; $type({v}) = \"boolean\" ? ({v} ? 1 : 0) : {v})"
 
@@ -339,6 +353,41 @@ class Emitter:
                 f"({is_int(a)} and {seq.format(b)}) ? {repeat(b, a)} : "
                 f"{fail})")
 
+    def numbers_only(self, operand: ir.Expr, op: str, other: str, side: str) -> bool:
+        """Is ``operand`` a product of unknown kind whose str or list answer (repetition) this
+        arithmetic could only fail on? Python's ``+ - / // **`` with a number or bool on the other
+        side fail with TypeError on a str or list (``total + "ab" * 3``), and so does ``%`` with
+        one on its right (on its left, ``"%d" * 1 % 5`` formats)."""
+        if not (isinstance(operand, ir.BinOp) and operand.op == "*" and other in NUMERIC | {"bool"}):
+            return False
+        if not (op in ("+", "-", "/", "//", "**") or (op == "%" and side == "right")):
+            return False
+        kinds = (self.types.of(operand.left), self.types.of(operand.right))
+        scalar = NUMERIC | {"bool"}
+        return all(k in scalar | {"any"} for k in kinds) and not all(k in scalar for k in kinds)
+
+    def numeric_product(self, e: ir.BinOp) -> str:
+        """``e.left * e.right`` where only a number is of use (numbers_only): a bool counts as
+        0 or 1, anything else fails with TypeError here, where Python's repetition would make a str
+        or list the enclosing arithmetic fails on (Python reports that TypeError there, after
+        evaluating the other operand: both fail). Operands are evaluated left to right."""
+        fail = "TypeError: unsupported operand types for *"
+        parts: list[tuple[str, str]] = []  # (binding, number) per operand
+        for operand in (e.left, e.right):
+            t, text = self.types.of(operand), self.ex(operand)
+            if t in NUMERIC:
+                parts.append(("", text))
+            elif t == "bool":
+                parts.append(("", f"({text} ? 1 : 0)"))
+            else:
+                v = self.tmp("a")
+                parts.append((f"{v} := {text}; ", self.number_or_fail(v, t, fail)))
+        (bind_a, a), (bind_b, b) = parts
+        if not bind_a and bind_b and not SIMPLE.fullmatch(a):
+            v = self.tmp("a")  # the left operand is evaluated first, as in Python
+            bind_a, a = f"{v} := {a}; ", v
+        return f"({bind_a}{bind_b}{a} * {b})"
+
     def e_UnaryOp(self, e: ir.UnaryOp) -> str:
         if e.op == "not":
             return f"$not({self.truthy(e.operand)})"
@@ -377,7 +426,7 @@ class Emitter:
         return {BOOL, NUM} if self.types.of(e) in ("list", "dict", "any") else set()
 
     def py_eq(self, left: str, right: str) -> str:
-        return f"($__eq := {EQ_FN}; $__eq({left}, {right}))"
+        return f"$__eq({left}, {right})"
 
     def as_number(self, e: ir.Expr, text: str) -> str:
         """``text`` (the value of ``e``) with a boolean turned into 0 or 1, as Python compares it."""
@@ -419,7 +468,7 @@ class Emitter:
             x, y = self.tmp("a"), self.tmp("b")
             test = {"<": f"$__lt({x}, {y})", "<=": f"($__lt({x}, {y}) or $__eq({x}, {y}))",
                     ">": f"$__lt({y}, {x})", ">=": f"($__lt({y}, {x}) or $__eq({x}, {y}))"}[e.op]
-            return f"({x} := {left}; {y} := {right}; $__eq := {EQ_FN}; $__lt := {LT_FN}; {test})"
+            return f"({x} := {left}; {y} := {right}; {test})"
         if e.op in ("in", "notin"):
             scalar = lt in NUMERIC | {"str", "bool", "none"}
             # JSONata's ``in`` compares with ``===``: no bool equals a number, no array or
@@ -442,7 +491,7 @@ class Emitter:
 
     def py_in(self, item: str, seq: str) -> str:
         x = self.tmp("x")
-        return (f"({x} := {item}; $__eq := {EQ_FN}; "
+        return (f"({x} := {item}; "
                 f"$reduce({seq}, function($__acc, $__e) {{ $__acc or $__eq($__e, {x}) }}, false))")
 
     def e_BoolOp(self, e: ir.BoolOp) -> str:
@@ -506,29 +555,29 @@ class Emitter:
 
     def value(self, e: ir.Expr) -> str:
         """A value inside an object constructor: an undefined would drop the key silently."""
-        if isinstance(e, (ir.Const, ir.Var, ir.ListExpr, ir.DictExpr, ir.FString, ir.Compare, ir.TaskResult)):
+        if self.defined(e):
             return self.ex(e)
         v = self.tmp()
         return f"({v} := {self.ex(e)}; $exists({v}) ? {v} : {error('undefined value')})"
 
+    def defined(self, e: ir.Expr) -> bool:
+        """Is the JSONata text of ``e`` never undefined? Literals, locals, task results and
+        displays are values; a subscript or a parameter read yields its value or fails the run
+        (KeyError, IndexError, pyflow.MissingInput); arithmetic on values is a value (JSONata's
+        operators are undefined only on an undefined operand)."""
+        if isinstance(e, (ir.Const, ir.Var, ir.ListExpr, ir.DictExpr, ir.FString, ir.Compare, ir.TaskResult,
+                          ir.Subscript, ir.Input)):
+            return True
+        if isinstance(e, ir.BinOp) and e.op in ("+", "-", "*", "/", "//", "%", "**"):
+            return self.defined(e.left) and self.defined(e.right)
+        return False
+
     def e_FString(self, e: ir.FString) -> str:
-        # number_text() is long: an f-string with several numbers of unknown kind binds it once
-        numbers = sum(1 for p in e.parts if isinstance(p, ir.Builtin) and p.name == "str"
-                      and self.types.of(p.args[0]) in ("number", "any"))
-        shared = numbers > 1 and self.number_fn is None
-        if shared:
-            self.number_fn = "$__pyn"
-        try:
-            parts = [string(p) if isinstance(p, str) else self.ex(p) for p in e.parts if p != ""]
-        finally:
-            if shared:
-                self.number_fn = None
+        parts = [string(p) if isinstance(p, str) else self.ex(p) for p in e.parts if p != ""]
         if not parts:
             return '""'
         if len(parts) == 1:
-            return parts[0] if not isinstance(e.parts[0], str) else parts[0]
-        if shared:
-            return f"($__pyn := {NUMBER_FN}; " + " & ".join(parts) + ")"
+            return parts[0]
         return "(" + " & ".join(parts) + ")"
 
     # ------------------------------------------------------------------ Python helpers
@@ -568,23 +617,15 @@ class Emitter:
             return x
         if t == "int":
             return int_text(x)
-        if t == "number":
-            if self.number_fn:
-                return f"{self.number_fn}({x})"
-            v = self.tmp("s")
-            return f"({v} := {x}; {number_text(v)})"
+        if t == "number":  # an integral number of unknown kind prints as an int (docs/semantics.md)
+            return f"$__num({x})"
         if t == "bool":
             return f"({x} ? \"True\" : \"False\")"
         if t == "none":
             return '"None"'
-        v = self.tmp("s")
         if t == "float":
-            return f"({v} := {x}; ({v} = $floor({v}) and $abs({v}) < 1e15) ? $string({v}) & \".0\" : {py_float(v)})"
-        # an integral number of unknown kind prints as an int (docs/semantics.md)
-        number = f"{self.number_fn}({v})" if self.number_fn else number_text(v)
-        return (f"({v} := {x}; $type({v}) = \"string\" ? {v} : $type({v}) = \"boolean\" ? ({v} ? \"True\" : \"False\") : "
-                f"$type({v}) = \"null\" ? \"None\" : $type({v}) = \"number\" ? {number} : "
-                f"{py_repr(v)})")
+            return f"$__flt({x})"
+        return f"$__str({x})"
 
     def e_Builtin(self, e: ir.Builtin) -> str:
         name, args = e.name, e.args
@@ -686,7 +727,7 @@ class Emitter:
             return f"${which}([" + ", ".join(self.ex(x) for x in xs) + "])"
         r, x = self.tmp("r"), self.tmp("x")
         better = f"$__lt({x}, {r})" if which == "min" else f"$__lt({r}, {x})"
-        parts = [f"$__eq := {EQ_FN}; $__lt := {LT_FN}; {r} := {self.ex(xs[0])}"]
+        parts = [f"{r} := {self.ex(xs[0])}"]
         for item in xs[1:]:
             parts.append(f"{x} := {self.ex(item)}; {r} := {better} ? {x} : {r}")
         return "(" + "; ".join(parts) + f"; {r})"
@@ -719,13 +760,9 @@ class Emitter:
     def b_json_dumps(self, x: ir.Expr, sort: ir.Expr) -> str:
         if self.types.of(x) == "float":
             return self.to_str(x)  # json.dumps(2.0) is "2.0", as str(2.0)
-        keys = "$sort($keys($v))" if isinstance(sort, ir.Const) and sort.value else "$keys($v)"
-        return ("($d := function($v) { $type($v) = \"array\" ? \"[\" & $join([$map($v, function($e) { $d($e) })], \", \") & \"]\" : "
-                f"$type($v) = \"object\" ? \"{{\" & $join([$map({keys}, function($k) {{ $substring($string([$k]), 1, "
-                "$length($string([$k])) - 2) & \": \" & $d($lookup($v, $k)) }) ], \", \") & \"}\" : "
-                f"$type($v) = \"number\" and $v != $floor($v) ? {py_fraction('$v')} : "
-                "$type($v) = \"number\" or $type($v) = \"boolean\" or $type($v) = \"null\" ? $string($v) : "
-                f"$substring($string([$v]), 1, $length($string([$v])) - 2) }}; {ascii_escape('$d(' + self.ex(x) + ')')})")
+        # a helper, not a local function: one bound here (it was $d) hid a user's local d
+        name = "$__jsonsort" if isinstance(sort, ir.Const) and sort.value else "$__json"
+        return ascii_escape(f"{name}({self.ex(x)})")
 
     def b_json_loads(self, x: ir.Expr) -> str:
         return f"$parse({self.ex(x)})"
@@ -901,9 +938,11 @@ class Emitter:
 #   1.5e-7 below (small_float);
 # - an integral float is "2.0" in Python; from 1e16 on it is 1e+16 and 1.5e+16, which $string
 #   writes as 10000000000000000 below 1e21 (JavaScript) or already as 1.5e+16 (jsonata-python).
-# Each call site gets the formatter for the numbers that can reach it: the text is inlined at every
-# str() and f-string, so its size counts against Step Functions' 1 MB definition limit.
-DIGITS_ERROR = "ValueError: pyflow: this {} needs more than 15 significant digits to print as Python does"
+# Each formatter is a JSONata function (HELPERS) that with_helpers binds once at the head of a
+# field expression that calls it: its text counts against Step Functions' 1 MB definition limit
+# once per expression however many values the expression prints, and a call site stays short.
+# The functions' own parameters and locals need no reserved prefix: their bodies hold no user text.
+DIGITS_ERROR = "ValueError: pyflow: str() needs over 15 significant digits"
 
 
 def small_float(text: str) -> str:
@@ -915,54 +954,104 @@ def small_float(text: str) -> str:
             f'/0[.]00000([1-9])(.*)/, "$1.$2e-6"), /[.]?e-([1-9])$/, "e-0$1")')
 
 
-def _shortest(v: str, message: str) -> str:
-    """$string's digits of the number in JSONata variable ``v``, laid out as Python's repr()
-    (small_float below 1e-4; it leaves 0 as it is); the run fails with the JSONata string
-    expression ``message`` where 15 significant digits do not hold the number."""
-    return (f"($__f := $string({v}); $number($__f) != {v} ? $error({message}) : "
-            f"$abs({v}) < 1e-4 ? {small_float('$__f')} : $__f)")
+# str() of a number whose int-or-float kind is not known at compile time: an integral one prints
+# as an int (docs/semantics.md), any other as Python's float; json.dumps of a non-integral float.
+# $string's digits laid out as Python's repr() (small_float below 1e-4; it leaves 0 as it is).
+NUM_FN = (f"function($v) {{ ($f := $string($v); $number($f) != $v ? {error(DIGITS_ERROR)} : "
+          f"$abs($v) < 1e-4 ? {small_float('$f')} : $f) }}")
+
+# str() of a float: an integral one below 1e16 is its digits and ".0" (below 1e15 $string writes them
+# all; $formatBase where $string may write 1e+15), from 1e16 on 1e+16 and 1.5e+16 as Python does.
+FLT_FN = (f"function($v) {{ ($v = $floor($v) and $abs($v) < 1e15) ? $string($v) & \".0\" : "
+          f"($f := $string($v); $number($f) != $v ? {error(DIGITS_ERROR)} : "
+          f"$v != $floor($v) ? ($abs($v) < 1e-4 ? {small_float('$f')} : $f) : "
+          f"$abs($v) < 1e16 ? $formatBase($v, 10) & \".0\" : $contains($f, \"e\") ? $f : "
+          f"$replace($replace($f, /0+$/, \"\"), /^(-?[0-9])([0-9])/, \"$1.$2\") & \"e+\" & "
+          f"($length($replace($f, \"-\", \"\")) - 1)) }}")
+
+# str() of an int: $string's 15 significant digits are exact below 1e15; above, a number they
+# cannot hold fails the run (so does an int from 1e21, which JSONata prints as 1e+21, as Python
+# prints such a float).
+INT_FN = (f"function($v) {{ ($t := $string($v); $abs($v) < 1e15 or $number($t) = $v and $abs($v) < 1e21 ? $t : "
+          f"{error(DIGITS_ERROR)}) }}")
+
+# Python's str() of a JSON value of unknown type, and with ``$r`` true its repr() (what str()
+# prints for a list or dict, and for the items inside): True/False/None, numbers as NUM_FN (one
+# function rather than two: an expression that prints a value of unknown type often prints a
+# number too, and with_helpers then binds $__num to this one), ", " and ": " between items, a str as
+# itself, or in repr in single quotes, or in double quotes when it holds a ' and no "; a backslash,
+# that quote, \t \n \r escaped, and the characters Python does not print (C0 and C1 controls, DEL,
+# U+00A0, U+00AD) as \xNN. Beyond U+036F Python escapes what its Unicode tables call unprintable,
+# which JSONata cannot see: text outside Latin, Cyrillic (U+0400-U+052F) and the CJK ideographs
+# every Python version prints (U+4E00-U+9FA5) fails the run.
+# (The ' in the regex is \x27: a bare one would read as a string to ``top_level``.)
+STR_FN = (
+    r"""function($v, $r) { ($t := $type($v); $t = "string" ? ($r ? """
+    r"""($contains($v, /[^\x00-\u036f\u0400-\u052f\u4e00-\u9fa5]/) ? """
+    r"""$error("ValueError: pyflow: str() of text Python escapes by Unicode category") : """
+    r"""($d := $contains($v, "'") and $not($contains($v, "\"")); $q := $d ? "\"" : "'"; """
+    r"""$q & $replace($v, /[\\\x00-\x1f\x7f-\xa0\xad\x27]/, function($m) { ($c := $m.match; """
+    r"""$c = "'" ? ($d ? $c : "\\'") : $c = "\\" ? "\\\\" : $c = "\n" ? "\\n" : $c = "\r" ? "\\r" : """
+    r"""$c = "\t" ? "\\t" : "\\x" & $lowercase($substring($encodeUrlComponent($c), -2))) }) & $q)) : $v) : """
+    r"""$t = "array" ? "[" & $join([$map($v, function($i) { $__str($i, 1) })], ", ") & "]" : """
+    r"""$t = "object" ? "{" & $join([$map($keys($v), function($k) { $__str($k, 1) & ": " & """
+    r"""$__str($lookup($v, $k), 1) })], ", ") & "}" : """
+    r"""$t = "boolean" ? ($v ? "True" : "False") : $t = "null" ? "None" : """
+    + NUM_FN[len("function($v) { "):-len(" }")] + ") }")
 
 
-def py_fraction(v: str) -> str:
-    """Python's str() of the non-integral float in JSONata variable ``v`` (json.dumps of one too)."""
-    return _shortest(v, string(DIGITS_ERROR.format("float")))
+def json_fn(name: str, sort: bool) -> str:
+    """Python's json.dumps (default separators, ensure_ascii applied by the caller) as the
+    recursive JSONata function ``name``: keys in order, or sorted (sort_keys=True)."""
+    keys = "$sort($keys($v))" if sort else "$keys($v)"
+    quoted = "$substring($string([{0}]), 1, $length($string([{0}])) - 2)"
+    return (f"function($v) {{ $type($v) = \"array\" ? \"[\" & $join([$map($v, function($e) {{ {name}($e) }})], \", \") "
+            f"& \"]\" : $type($v) = \"object\" ? \"{{\" & $join([$map({keys}, function($k) {{ {quoted.format('$k')} & "
+            f"\": \" & {name}($lookup($v, $k)) }})], \", \") & \"}}\" : $type($v) = \"number\" and $v != $floor($v) ? "
+            f"$__num($v) : $type($v) = \"number\" or $type($v) = \"boolean\" or $type($v) = \"null\" ? $string($v) : "
+            f"{quoted.format('$v')} }}")
 
 
-def number_text(v: str) -> str:
-    """str() of the number in JSONata variable ``v`` whose int-or-float kind is not known at
-    compile time: an integral one prints as an int (docs/semantics.md), any other as Python's float."""
-    # one check for both kinds, with int_text's message for an integral number, py_float's otherwise
-    before, after = DIGITS_ERROR.split("{}")
-    return _shortest(v, f'{string(before)} & ({v} = $floor({v}) ? "number" : "float") & {string(after)}')
+# Every helper by name, in the order with_helpers binds them. A name must not be bound anywhere
+# else in emitted text (so a call always reaches the helper): ``$__`` keeps user locals away.
+HELPERS: dict[str, str] = {
+    "$__str": STR_FN, "$__num": NUM_FN, "$__flt": FLT_FN, "$__int": INT_FN,
+    "$__json": json_fn("$__json", False), "$__jsonsort": json_fn("$__jsonsort", True),
+    "$__eq": EQ_FN, "$__lt": LT_FN,
+}
+# a helper that another one, when bound as well, answers alike: bound to it, not to a copy
+ALIASES = {"$__num": "$__str"}
+_HELPER_CALL = re.compile(r"\$__(?:" + "|".join(n[3:] for n in HELPERS) + r")(?=\()")
 
 
-def py_float(v: str) -> str:
-    """Python's str() of the float in JSONata variable ``v``. Sized for the floats the caller's
-    fast path leaves (non-integral, or integral from 1e15 on) but right for any: an integral one
-    below 1e16 is its digits and ".0" ($formatBase writes them where $string may write 1e+15)."""
-    big = (f'$replace($replace($__f, /0+$/, ""), /^(-?[0-9])([0-9])/, "$1.$2") & "e+" & '
-           f'($length($replace($__f, "-", "")) - 1)')
-    return (f"($__f := $string({v}); $number($__f) != {v} ? {error(DIGITS_ERROR.format('float'))} : "
-            f"{v} != $floor({v}) ? ($abs({v}) < 1e-4 ? {small_float('$__f')} : $__f) : "
-            f"$abs({v}) < 1e16 ? $formatBase({v}, 10) & \".0\" : $contains($__f, \"e\") ? $__f : {big})")
+def helpers_called(text: str) -> set[str]:
+    """The helpers ``text`` calls, and those they call in turn."""
+    found: set[str] = set()
+    todo = set(_HELPER_CALL.findall(text))
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            todo |= set(_HELPER_CALL.findall(HELPERS[name]))
+    return found
 
 
-# number_text as a JSONata function of one argument, for an expression that formats several
-# numbers (Emitter.e_FString binds it once rather than inline number_text at each).
-NUMBER_FN = "function($__v) { " + number_text("$__v") + " }"
+def with_helpers(text: str) -> str:
+    """A whole field expression ``text`` with the helpers it calls bound once at its head. (A
+    helper's name inside a user's string literal only binds one that is never called.)"""
+    needed = helpers_called(text)
+    if not needed:
+        return text
+    binds = [f"{name} := {ALIASES[name] if ALIASES.get(name) in needed else fn}; "
+             for name, fn in HELPERS.items() if name in needed]
+    return "(" + "".join(binds) + text + ")"
 
 
-def int_text(x: str, known_int: bool = True) -> str:
-    """Python's str() of the integral number ``x``: $string's 15 significant digits are exact
-    below 1e15; above, a number they cannot hold fails the run (so does an int from 1e21, which
-    JSONata prints as 1e+21, as Python prints such a float)."""
+def int_text(x: str) -> str:
+    """Python's str() of the integral number ``x`` (INT_FN); a literal needs no call."""
     if re.fullmatch(r"-?[0-9]{1,15}", x):
         return string(x)
-    if not re.fullmatch(r"\$[A-Za-z_][A-Za-z0-9_]*", x):
-        return f"($__i := {x}; {int_text('$__i', known_int)})"
-    limit = f" and $abs({x}) < 1e21" if known_int else ""
-    return (f"($__t := $string({x}); $abs({x}) < 1e15 or $number($__t) = {x}{limit} ? $__t : "
-            f"{error(DIGITS_ERROR.format('number'))})")
+    return f"$__int({x})"
 
 
 # Python's json.dumps escapes every character outside " " .. "~" (ensure_ascii): "é" is "\\u00e9",
@@ -984,40 +1073,6 @@ ASCII_CHAR = ("function($__m) { ($__b := $map($split($substring($encodeUrlCompon
 def ascii_escape(text: str) -> str:
     """JSON text ``text`` with every non-ASCII character (and DEL) escaped as Python's json.dumps does."""
     return f"$replace({text}, /[\\ud800-\\udbff][\\udc00-\\udfff]|[^\\x20-\\x7e]/, {ASCII_CHAR})"
-
-
-# Python's repr() of a str inside a list or dict: in single quotes, or in double quotes when it
-# holds a ' and no "; a backslash, that quote, \t \n \r escaped, and the characters Python does not
-# print (C0 and C1 controls, DEL, U+00A0, U+00AD) as \xNN. Beyond U+036F Python escapes what its
-# Unicode tables call unprintable, which JSONata cannot see: text outside Latin, Cyrillic
-# (U+0400-U+052F) and the CJK ideographs every Python version prints (U+4E00-U+9FA5) fails the run.
-# (The ' in the regex is \x27: a bare one would read as a string to ``top_level``.)
-PY_STR_REPR = (
-    r"""function($__s) { $contains($__s, /[^\x00-\u036f\u0400-\u052f\u4e00-\u9fa5]/) ? """
-    r"""$error("ValueError: pyflow: str() of a list or dict with this text: Python escapes characters by """
-    r"""Unicode category, which JSONata cannot see") : """
-    r"""($__d := $contains($__s, "'") and $not($contains($__s, "\"")); """
-    r"""$__e := $replace($__s, /[\\\x00-\x1f\x7f-\xa0\xad\x27]/, function($__m) { ($__c := $__m.match; """
-    r"""$__c = "'" ? ($__d ? "'" : "\\'") : $__c = "\\" ? "\\\\" : $__c = "\n" ? "\\n" : """
-    r"""$__c = "\r" ? "\\r" : $__c = "\t" ? "\\t" : """
-    r""""\\x" & $lowercase($substring($encodeUrlComponent($__c), -2))) }); """
-    r"""$__d ? "\"" & $__e & "\"" : "'" & $__e & "'") }""")
-
-# Python's repr() of a JSON value (what str() prints for a list or dict): True/False/None, strs
-# quoted (PY_STR_REPR), numbers as str() prints a number of unknown kind (an integral one as an int,
-# docs/semantics.md), ", " and ": " between items.
-PY_REPR = (
-    'function($__v) { $type($__v) = "array" ? '
-    '"[" & $join([$map($__v, function($__i) { $__repr($__i) })], ", ") & "]" : $type($__v) = "object" ? '
-    '"{" & $join([$map($keys($__v), function($__k) { $__strrepr($__k) & ": " & $__repr($lookup($__v, $__k)) })], '
-    '", ") & "}" : $type($__v) = "string" ? $__strrepr($__v) : $type($__v) = "boolean" ? ($__v ? "True" : "False") : '
-    '$type($__v) = "null" ? "None" : (<number>) }')
-
-
-def py_repr(v: str) -> str:
-    """Python's repr() of the JSON value in JSONata variable ``v`` (str() of a list or dict)."""
-    number = number_text("$__v")
-    return f"($__strrepr := {PY_STR_REPR}; $__repr := {PY_REPR.replace('<number>', number)}; $__repr({v}))"
 
 
 # a string literal (skipped whole, to its end if unterminated) or one structural character

@@ -18,7 +18,7 @@ from typing import Any
 import networkx as nx
 
 from pyflow import ir
-from pyflow.backend.jsonata_expr import Emitter, is_group, top_level, var_name
+from pyflow.backend.jsonata_expr import Emitter, is_group, top_level, var_name, with_helpers
 from pyflow.backend.names import state_base_name, unique_names
 from pyflow.backend.types import Types, infer_var_types
 from pyflow.cfg import graph_assignments, nodes_in_order, op, op_exprs, out_edges
@@ -49,7 +49,12 @@ def template(e: ir.Expr, em: Emitter) -> Any:
         keys = [k.value for k, _ in e.entries]  # type: ignore[union-attr]
         if len(set(keys)) == len(keys):
             return {k.value: template(v, em) for k, v in e.entries}  # type: ignore[union-attr]
-    return "{% " + strip_parens(em.top(e)) + " %}"
+    return expression(strip_parens(em.top(e)))
+
+
+def expression(text: str) -> str:
+    """A ``{% %}`` field value of JSONata ``text``, with the helper functions it calls bound at its head."""
+    return "{% " + with_helpers(text) + " %}"
 
 
 def strip_parens(text: str) -> str:
@@ -330,8 +335,8 @@ class JsonataLowering:
             st["Type"] = "Fail"
             if o.dynamic is not None:
                 dyn = sub(o.dynamic)
-                st["Error"] = "{% " + em.ex(ir.Subscript(dyn, ir.Const("Error"))) + " %}"
-                st["Cause"] = "{% " + em.ex(ir.Subscript(dyn, ir.Const("Cause"))) + " %}"
+                st["Error"] = expression(em.ex(ir.Subscript(dyn, ir.Const("Error"))))
+                st["Cause"] = expression(em.ex(ir.Subscript(dyn, ir.Const("Cause"))))
                 uses |= ir.free_vars(dyn)
             else:
                 st["Error"] = o.error
@@ -474,7 +479,7 @@ class JsonataLowering:
             target, data = edges[f"r{i}"]
             t = ir.substitute(test, env0)
             uses |= ir.free_vars(t)
-            rule = {"Condition": "{% " + strip_parens(em.cond(t)) + " %}", "Next": self.names[target]}
+            rule = {"Condition": expression(strip_parens(em.cond(t))), "Next": self.names[target]}
             st["Choices"].append(rule)
             exits.append(Exit("rule", target, simul(list(data.get("assigns", [])), env0), rule))
         default = edges.get("default")
