@@ -1,0 +1,116 @@
+"""The smaller JSONata text keeps every answer (DESIGN §1): helper functions bound once per
+expression (str() of unknown types, ints, floats, json.dumps), products of unknown kind inside
+arithmetic, and the compact form of definitions over Step Functions' 1 MB limit.
+Native == compiled on sfnx and on pyflow's runner; the helpers also on npm jsonata."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyflow.compiler import compile_workflow
+from pyflow.local import run_definition
+from tests.differential.engines import Outcome, check, native
+from tests.differential.programs import size
+from tests.differential.test_fuzz_found import _agree
+
+ODD = ["ab", [1, [2]], None, {"k": 1}, "", []]
+NUMBERS = [2, -3, 2.5, True, False, 1e-05, 0.1]
+
+CASES = {
+    size.product_in_arithmetic: [{"u": u, "v": v, "n": 7} for u in NUMBERS + ODD for v in (3, 1.5, True)]
+    + [{"u": 2, "v": v, "n": 7} for v in ODD],
+    size.product_left_to_right: [{"u": "ab", "d": {}, "n": 1}, {"u": 2, "d": {"k": 3}, "n": 1},
+                                 {"u": "ab", "d": {"k": 2}, "n": 1}, {"u": True, "d": {"k": 2.5}, "n": 1}],
+    size.product_outside_arithmetic: [{"u": u, "n": 4} for u in ["ab", [1], 2, 2.5, True, None]],
+    size.dumps_a_local_named_d: [{"n": 1}, {"n": -20}],
+    size.str_of_unknown_values: [{"u": u, "v": v, "n": n} for u, v, n in [
+        ("x", [1, "a", None, True, 2.5, 1e-05, {"k": "it's"}], 3), (1.5, {"a": [True, "q\"'"]}, -8),
+        (None, "tab\t\\", 10**14), (True, [[], {}], 0), ([12345.678, -0.0001, 123456789012345, -1.5e-07], "é中Ж", 7),
+        ({"it's": "\x01\x7f\xad"}, 0.1, 2)]],
+}
+ALL = [(wf, i) for wf, inputs in CASES.items() for i in inputs]
+
+
+def _id(value: Any) -> str:
+    return getattr(value, "__name__", None) or json.dumps(value)[:40]
+
+
+@pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
+def test_native_and_sfnx_agree(wf: Any, execution_input: dict[str, Any]) -> None:
+    expected, compiled = check(wf, execution_input)
+    assert _agree(expected, compiled), f"native={expected} sfnx={compiled}"
+
+
+@pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
+def test_native_and_local_runner_agree(wf: Any, execution_input: dict[str, Any]) -> None:
+    expected = native(wf, execution_input)
+    compiled = compile_workflow(wf)
+    ex = run_definition(compiled.definition, execution_input, tasks=compiled.task_functions())
+    got = Outcome(output=ex.output) if ex.status == "SUCCEEDED" else Outcome(error=ex.error)
+    assert _agree(expected, got), f"native={expected} local={got}"
+
+
+def test_a_str_repetition_inside_arithmetic_fails_with_typeerror() -> None:
+    """"ab" * 3 + 7 is a TypeError natively; compiled it fails at the product, saying so."""
+    execution_input = {"u": "ab", "v": 3, "n": 7}
+    assert native(size.product_in_arithmetic, execution_input).error == "TypeError"
+    compiled = compile_workflow(size.product_in_arithmetic)
+    ex = run_definition(compiled.definition, execution_input)
+    assert ex.status == "FAILED" and (ex.cause or "").endswith("TypeError: unsupported operand types for *")
+    assert "$join" not in json.dumps(compiled.definition)  # no repetition branch is emitted
+
+
+def test_the_left_operand_of_a_product_fails_first() -> None:
+    """u * d["k"] with d missing "k": KeyError, as Python evaluates d["k"] before multiplying."""
+    execution_input = {"u": "ab", "d": {}, "n": 1}
+    assert native(size.product_left_to_right, execution_input).error == "KeyError"
+    ex = run_definition(compile_workflow(size.product_left_to_right).definition, execution_input)
+    assert ex.status == "FAILED" and (ex.cause or "").endswith("KeyError: 'k'")
+
+
+def test_a_helper_is_bound_once_per_expression() -> None:
+    """str_of_unknown_values prints two values of unknown type and three numbers in one f-string:
+    one definition of the str() helper in that expression, however many calls."""
+    text = json.dumps(compile_workflow(size.str_of_unknown_values).definition)
+    assert text.count("$__str := function") == 1 and text.count("$__str(") >= 3
+
+
+NODE_JSONATA = Path(__file__).resolve().parents[2] / ".ci" / "node_modules" / "jsonata"
+EVALUATE_JS = """
+const jsonata = require(process.argv[1]);
+let text = "";
+process.stdin.on("data", (chunk) => { text += chunk; });
+process.stdin.on("end", async () => {
+  const {expression, inputs} = JSON.parse(text);
+  const compiled = jsonata(expression);
+  const results = [];
+  for (const input of inputs) {
+    try { results.push({output: await compiled.evaluate({}, {states: {input: input}})}); }
+    catch (err) { results.push({error: String(err.message)}); }
+  }
+  process.stdout.write(JSON.stringify(results));
+});
+"""
+
+
+def test_str_helpers_on_javascript_jsonata() -> None:
+    """The str()/number/json.dumps helpers on JSONata's JavaScript implementation (npm jsonata),
+    whose $string writes numbers as JavaScript does: Python's text for each input."""
+    node = shutil.which("node")
+    if node is None or not NODE_JSONATA.exists():
+        pytest.skip("node and jsonata are not installed (npm install --prefix .ci asl-validator@4)")
+    compiled = compile_workflow(size.str_of_unknown_values)
+    (state,) = compiled.definition["States"].values()
+    expression = state["Output"]
+    assert expression.startswith("{%") and expression.endswith("%}")
+    inputs = CASES[size.str_of_unknown_values]
+    proc = subprocess.run([node, "-e", EVALUATE_JS, str(NODE_JSONATA)], input=json.dumps(
+        {"expression": expression[2:-2], "inputs": inputs}), capture_output=True, text=True, timeout=60, check=True)
+    for execution_input, result in zip(inputs, json.loads(proc.stdout), strict=True):
+        assert result == {"output": native(size.str_of_unknown_values, execution_input).output}, execution_input
