@@ -20,7 +20,8 @@ from pyflow.backend.types import NUMERIC, Types
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # e_Subscript's text for d["k"]: (variable, lookup, failure)
-KEY_GUARD = re.compile(r'\((\$__v[0-9]+) := (.*); \$exists\(\1\) \? \1 : (\$error\("KeyError: (?:[^"\\]|\\.)*"\))\)', re.S)
+KEY_GUARD = re.compile(r'\((\$__v[0-9]+) := (.*); \$exists\(\1\) \? \1 : '
+                       r'(\$error\("KeyError: (?:[^"\\]|\\.)*"\))\)', re.S)
 # a number literal or a variable: evaluating it cannot fail
 SIMPLE = re.compile(r"-?[0-9][0-9.e+-]*|\$[A-Za-z_][A-Za-z0-9_]*")
 

@@ -1,13 +1,12 @@
 """The smaller JSONata text keeps every answer (DESIGN §1): helper functions bound once per
-expression (str() of unknown types, ints, floats, json.dumps), products of unknown kind inside
-arithmetic, and the compact form of definitions over Step Functions' 1 MB limit.
+expression (str() of unknown types, ints, floats, json.dumps), and products of unknown kind
+inside arithmetic.
 Native == compiled on sfnx and on pyflow's runner; the helpers also on npm jsonata."""
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
