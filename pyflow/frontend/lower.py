@@ -119,6 +119,7 @@ class TaskSignature:
     options: dict[str, Any]
     returns: str  # a type name for inference
     kind: str = "lambda"  # lambda / workflow / activity
+    keyword_only: frozenset[str] = frozenset()  # parameters after a bare `*`: never bound by position
 
 
 @dataclass
@@ -408,7 +409,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
                        help="write `def`; called natively an async workflow would return a coroutine, not its result")
         check_options(self.fn, self.reporter)
         params = node.params
-        if params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or params.star_kwarg is not None or params.posonly_params:
+        if isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None or params.posonly_params:
             self.error("PF108", "a workflow's parameters must be plain named parameters", params,
                        help="remove *args/**kwargs/positional-only markers; each parameter is an input field")
         for star in (params.star_arg, params.star_kwarg):
@@ -1019,14 +1020,15 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
             return self.tasks[sub]
         params: list[tuple[str, bool]] = []
         p = info.node.params
-        if p.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or p.star_kwarg is not None or p.posonly_params:
+        if isinstance(p.star_arg, cst.Param) or p.star_kwarg is not None or p.posonly_params:
             self.error("PF108", f"task {info.name!r} must take plain named parameters (no *args/**kwargs)",
                        info.node.params, help="the task's payload is a JSON object with one field per parameter")
         for param in list(p.params) + list(p.kwonly_params):
             params.append((param.name.value, param.default is not None))
         check_options(info, self.reporter)
         sig = TaskSignature(sub, info.name, params, info.module, info.node, info.options,
-                            annotation_type(info.node.returns))
+                            annotation_type(info.node.returns),
+                            keyword_only=frozenset(x.name.value for x in p.kwonly_params))
         self.tasks[sub] = sig
         return sig
 
@@ -1050,7 +1052,8 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
         p = info.node.params
         params = [(x.name.value, x.default is not None) for x in list(p.params) + list(p.kwonly_params)]
         sig = TaskSignature(sub, info.name, params, info.module, info.node, info.options,
-                            annotation_type(info.node.returns), kind="workflow")
+                            annotation_type(info.node.returns), kind="workflow",
+                            keyword_only=frozenset(x.name.value for x in p.kwonly_params))
         self.tasks[sub] = sig
         return sig
 
@@ -1080,18 +1083,21 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
                 self.error("PF105", "*args/**kwargs cannot be passed to a task", a,
                            help="pass each parameter by name")
                 raise Unsupported
-        if len(positional) > len(names):
-            self.error("PF105", f"{task.function}() takes {len(names)} arguments but {len(positional)} were given",
-                       call, help=f"the signature is {task.function}({', '.join(names)})")
+        by_position = [n for n in names if n not in task.keyword_only]
+        shown = by_position + (["*"] if len(by_position) < len(names) else []) + names[len(by_position):]
+        if len(positional) > len(by_position):
+            self.error("PF105", f"{task.function}() takes {len(by_position)} positional arguments but "
+                       f"{len(positional)} were given", call,
+                       help=f"the signature is {task.function}({', '.join(shown)})")
             raise Unsupported
-        for a, name in zip(positional, names):
+        for a, name in zip(positional, by_position):
             args[name] = self.expr(a.value)
         for a in call.args:
             if a.keyword is not None:
                 key = a.keyword.value
                 if key not in names:
                     self.error("PF105", f"{task.function}() has no parameter {key!r}", a,
-                               help=f"the signature is {task.function}({', '.join(names)})")
+                               help=f"the signature is {task.function}({', '.join(shown)})")
                     raise Unsupported
                 if key in args:
                     self.error("PF105", f"{task.function}() got multiple values for {key!r}", a)
@@ -1100,7 +1106,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
         missing = [n for n, has_default in task.params if not has_default and n not in args]
         if missing:
             self.error("PF105", f"{task.function}() is missing {', '.join(repr(m) for m in missing)}", call,
-                       help=f"the signature is {task.function}({', '.join(names)})")
+                       help=f"the signature is {task.function}({', '.join(shown)})")
             raise Unsupported
         kind = task.kind
         if kind == "lambda" and any(isinstance(n, ir.Context) and n.path == ("Task", "Token")

@@ -196,6 +196,15 @@ CASES: list[tuple[str, str, str, str, int]] = [
         def wf(order: dict):
             return submit_job(order, 1, 2)
     '''), "submit_job(order, 1, 2)", 0),
+    ("keyword-only-by-position", "PF105", body('''
+        @task
+        def tag(job: dict, *, label: str = "") -> dict:
+            return job
+
+        @workflow
+        def wf(order: dict):
+            return tag(order, "urgent")
+    '''), 'tag(order, "urgent")', 0),
     ("unknown-kw", "PF105", body('''
         @workflow
         def wf(order: dict):

@@ -23,6 +23,8 @@ CASES = [
     (basics.defaults, {"a": 1}),
     (basics.defaults, {"a": 1, "b": 2, "c": "y"}),
     (basics.defaults, {}),
+    (basics.keyword_only, {"x": 3}),
+    (basics.keyword_only, {"x": 3, "y": -1}),
     (control.classify, {"n": -5}),
     (control.classify, {"n": 0}),
     (control.classify, {"n": 4}),
