@@ -122,6 +122,13 @@ class TaskSignature:
     keyword_only: frozenset[str] = frozenset()  # parameters after a bare `*`: never bound by position
 
 
+def _unpacked(value: ir.Expr, n: int) -> ir.Expr:
+    """``a, b = value`` (or ``for a, b in ...``): Python unpacks any iterable, a str's
+    characters and a dict's keys too (``list()``), and raises ValueError unless it has
+    exactly ``n`` items (``check_unpack``)."""
+    return ir.Builtin("check_unpack", (ir.Builtin("list", (value,)), ir.Const(n)))
+
+
 @dataclass
 class Loop:
     head: int
@@ -777,8 +784,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
                     continue
                 tmp = self.temp("unpack")
                 frontier = self.emit(frontier, ir.Assign(tmp, expr, span=self.span(stmt)))
-                frontier = self.emit(frontier, ir.Assign(
-                    tmp, ir.Builtin("check_unpack", (ir.Var(tmp), ir.Const(len(names)))), span=self.span(stmt)))
+                frontier = self.emit(frontier, ir.Assign(tmp, _unpacked(ir.Var(tmp), len(names)), span=self.span(stmt)))
                 for i, n in enumerate(names):
                     assert isinstance(n, cst.Name)
                     frontier = self.emit(frontier, ir.Assign(
@@ -921,9 +927,12 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
             body = self.emit(body, ir.Assign(self.check_target(target), item, span=span))
         elif isinstance(target, (cst.Tuple, cst.List)) and all(
                 isinstance(e.value, cst.Name) and not isinstance(e, cst.StarredElement) for e in target.elements):
+            unpack = self.temp("unpack")
+            body = self.emit(body, ir.Assign(unpack, _unpacked(item, len(target.elements)), span=span))
             for i, el in enumerate(target.elements):
                 assert isinstance(el.value, cst.Name)
-                body = self.emit(body, ir.Assign(self.check_target(el.value), ir.Subscript(item, ir.Const(i)), span=span))
+                body = self.emit(body, ir.Assign(self.check_target(el.value), ir.Subscript(ir.Var(unpack), ir.Const(i)),
+                                                 span=span))
         else:
             self.error("PF113", "a for loop's target must be a name or a tuple of names", target)
         body = self.emit(body, ir.Assign(idx_name, ir.BinOp("+", ir.Var(idx_name), ir.Const(1)), span=span))

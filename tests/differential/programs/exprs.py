@@ -127,3 +127,21 @@ def module_tasks(x: int) -> list:
     y = helpers.add_one(x)
     h.add_one(y)
     return [y, h.add_one(y) * 2]
+
+
+@workflow
+def unpack_any(t, s: str, d: dict) -> list:
+    """Python unpacks any iterable: a str's characters and a dict's keys too; a count
+    other than the targets' is a ValueError, a value that is not iterable a TypeError."""
+    a, b = t
+    c, e = s
+    f, g = d
+    return [b, a, e + c, [g, f]]
+
+
+@workflow
+def unpack_in_for(pairs: list) -> list:
+    out = []
+    for a, b in pairs:
+        out = out + [[b, a]]
+    return out
