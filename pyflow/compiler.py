@@ -179,6 +179,9 @@ def _lower_definition(lowered: Any, lang: str, options: dict[str, Any]) -> dict[
     from pyflow.backend.jsonata_expr import Rejected
     from pyflow.diagnostics import Diagnostic
 
+    from pyflow.cfg import guard_unassigned_reads
+
+    guard_unassigned_reads(lowered.graph, lowered.entry)
     lowering = JsonataLowering(lowered.graph, lowered.entry, tasks, input_types)
     try:
         start, states = lowering.lower()

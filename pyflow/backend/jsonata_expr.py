@@ -593,6 +593,14 @@ class Emitter:
             return error(f"pyflow: {name}() has no JSONata translation")
         return method(*args)
 
+    def b_bound(self, x: ir.Expr, name: ir.Expr) -> str:
+        """A variable that may be unassigned here (``pyflow.cfg.guard_unassigned_reads``):
+        JSONata reads an unassigned ASL Variable as nothing, which ``[$y]``, ``&`` and the
+        tests would carry on with, where Python raises UnboundLocalError."""
+        assert isinstance(name, ir.Const)
+        v = self.ex(x)
+        return (f"($exists({v}) ? {v} : {error('UnboundLocalError: cannot access local variable ' + repr(name.value) + ' where it is not associated with a value')})")
+
     def b_item(self) -> str:
         """A Map iteration's item: the iteration's input (its ``Items`` when batched)."""
         return self.item

@@ -29,7 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from pyflow.frontend.lower import FunctionLowerer, Frontier
 
 CATCHABLE = (ir.TaskCall, ir.Parallel, ir.MapState)
-DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "AttributeError"}
+DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "AttributeError",
+               "UnboundLocalError"}
 ENGINE_DATA_ERRORS = ["States.QueryEvaluationError", "States.Runtime", "States.IntrinsicFailure"]
 
 
