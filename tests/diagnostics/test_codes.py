@@ -85,6 +85,13 @@ CASES: list[tuple[str, str, str, str, int]] = [
             tags = {"a", "b"}
             return submit_job({"tags": tags})
     '''), '{"a", "b"}', 0),
+    ("fnmatch-computed-pattern", "PF101", body('''
+        from fnmatch import fnmatch
+
+        @workflow
+        def wf(name: str, pattern: str):
+            return fnmatch(name, pattern)
+    '''), "fnmatch(name, pattern)", 0),
     ("lambda", "PF101", body('''
         @workflow
         def wf(order: dict):

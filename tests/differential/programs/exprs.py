@@ -1,5 +1,8 @@
 """Expressions where JSONata and Python differ: ``True == 1``, ``*`` on str and list,
 list ordering, dict iteration, item assignment on a list (pyflow.backend.jsonata_expr)."""
+import random
+from fnmatch import fnmatch
+
 from pyflow import task, workflow
 
 from . import helpers
@@ -145,3 +148,19 @@ def unpack_in_for(pairs: list) -> list:
     for a, b in pairs:
         out = out + [[b, a]]
     return out
+
+
+@workflow
+def fnmatch_specials(name: str) -> list:
+    """A backslash is an ordinary character in a shell pattern, and `]` first in a class is
+    one of its characters: the regex must keep both literal (and stay parseable by JSONata,
+    which finds the closing `/` by counting brackets)."""
+    return [fnmatch(name, "a\\*b"), fnmatch(name, "[]]x"), fnmatch(name, "[!]]?[a-]/x"), fnmatch(name, "[^a]\\["),
+            fnmatch(name, "*.[ch]"), fnmatch(name, "[\\]]*[[]")]
+
+
+@workflow
+def randint_bounds(a: int, b: int) -> bool:
+    """Both ends included; an empty range is Python's ValueError."""
+    r = random.randint(a, b)
+    return a <= r <= b and (a != b or r == a)
