@@ -98,3 +98,16 @@ def keyword_only(x: int, *, y: int = 2) -> list:
     """Parameters after a bare `*` are plain named parameters (bound by name only), of a
     task and of the workflow."""
     return [scaled(x), scaled(x, y), scaled(x, c=y), scaled(c=1, a=x, b=y)]
+
+
+@workflow
+def unread_parameter(x: int, z: int) -> int:
+    """`x` has no default: a missing `x` fails the execution (pyflow.MissingInput) even
+    though nothing reads it, as the native call fails."""
+    return z
+
+
+@workflow
+def reassigned_parameter(x: int, z: int) -> int:
+    x = 5
+    return z + x
