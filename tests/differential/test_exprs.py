@@ -46,6 +46,7 @@ CASES = {
                        {"t": [1, 2], "s": "ab", "d": {"x": 1}}, {"t": 5, "s": "ab", "d": {"x": 1, "y": 2}}],
     exprs.fnmatch_specials: [{"name": n} for n in ["a\\xyzb", "a*b", "]x", "xa-/x", "x]/x", "b\\[", "a\\[", "f.c", "]a[", "\\x["]],
     exprs.randint_bounds: [{"a": 1, "b": 5}, {"a": 3, "b": 3}, {"a": -2, "b": -1}, {"a": 5, "b": 1}],
+    exprs.comprehension_over_range: [{"n": 4}, {"n": 0}, {"n": -1}],
     exprs.unpack_in_for: [{"pairs": [[1, 2], "ab", {"k": 1, "j": 2}]}, {"pairs": []}, {"pairs": [[1, 2], [1, 2, 3]]},
                           {"pairs": [[1]]}, {"pairs": [None]}],
     exprs.set_untyped_item: [{"xs": [1, 2], "i": True}, {"xs": {"a": 1}, "i": "b"}, {"xs": "ab", "i": 0},

@@ -164,3 +164,9 @@ def randint_bounds(a: int, b: int) -> bool:
     """Both ends included; an empty range is Python's ValueError."""
     r = random.randint(a, b)
     return a <= r <= b and (a != b or r == a)
+
+
+@workflow
+def comprehension_over_range(n: int) -> list:
+    """`range()` in a comprehension, as in a for loop (was PF104 "`range` is not a task")."""
+    return [[upper(str(i)) for i in range(n)], [i * i for i in range(1, n, 2)]]
