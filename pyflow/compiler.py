@@ -107,6 +107,9 @@ def _compile_file(path: Path, function: str, query_language: str | None,
 
     lowered.assign_spans = assign_spans(lowered.graph)  # the passes fold assignments and drop their spans
     run_all(lowered.graph, lowered.entry)
+    from pyflow.passes import check_unread_inputs
+
+    check_unread_inputs(lowered.graph, lowered.entry, lowered.params)
     from pyflow.passes.limits import check_history_bound
 
     check_history_bound(lowered.graph, lowered.entry, reporter)
@@ -179,6 +182,9 @@ def _lower_definition(lowered: Any, lang: str, options: dict[str, Any]) -> dict[
     from pyflow.backend.jsonata_expr import Rejected
     from pyflow.diagnostics import Diagnostic
 
+    from pyflow.cfg import guard_unassigned_reads
+
+    guard_unassigned_reads(lowered.graph, lowered.entry)
     lowering = JsonataLowering(lowered.graph, lowered.entry, tasks, input_types)
     try:
         start, states = lowering.lower()

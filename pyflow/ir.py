@@ -173,7 +173,7 @@ def is_pure(e: Expr) -> bool:
     return not any(isinstance(n, Builtin) and n.name in IMPURE_BUILTINS for n in walk(e))
 
 
-MAY_FAIL_BUILTINS = frozenset({"int", "float", "json_loads", "check_unpack", "len", "str", "setitem", "range",
+MAY_FAIL_BUILTINS = frozenset({"bound", "int", "float", "json_loads", "check_unpack", "len", "str", "setitem", "range",
                                "m_split", "m_join", "m_get", "fnmatch", "hash", "at",
                                # a wrong type: abs("x"), min(1, "a"), None.upper(), {}.startswith(...)
                                "abs", "min", "max", "floor", "ceil", "list", "randint",

@@ -251,7 +251,7 @@ def _iso(when: _dt.datetime) -> str:
 # state (a Task, a nested execution, a Parallel, a Map), seen by a Catch. None: an
 # error Python raised while evaluating an expression (a data error).
 _ORIGIN = "_pyflow_origin"
-DATA_ERRORS = (KeyError, IndexError, TypeError, ZeroDivisionError, ValueError, AttributeError)
+DATA_ERRORS = (KeyError, IndexError, TypeError, ZeroDivisionError, ValueError, AttributeError, UnboundLocalError)
 
 
 def mark_origin(exc: BaseException, origin: str) -> None:

@@ -24,7 +24,8 @@ __all__ = ["DisagreementError", "Execution", "assert_agrees", "compile_for_test"
 # DESIGN §1: Python's data errors may surface as the engine's own error names. A
 # missing input field (pyflow.MissingInput natively) fails the first state that reads
 # it with States.QueryEvaluationError (docs/semantics.md).
-DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "AttributeError", "pyflow.MissingInput"}
+DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "AttributeError",
+               "UnboundLocalError", "pyflow.MissingInput"}
 ENGINE_DATA_ERRORS = {"States.QueryEvaluationError", "States.Runtime", "States.IntrinsicFailure"}
 
 

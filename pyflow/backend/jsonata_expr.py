@@ -635,6 +635,14 @@ class Emitter:
             return error(f"pyflow: {name}() has no JSONata translation")
         return method(*args)
 
+    def b_bound(self, x: ir.Expr, name: ir.Expr) -> str:
+        """A variable that may be unassigned here (``pyflow.cfg.guard_unassigned_reads``):
+        JSONata reads an unassigned ASL Variable as nothing, which ``[$y]``, ``&`` and the
+        tests would carry on with, where Python raises UnboundLocalError."""
+        assert isinstance(name, ir.Const)
+        v = self.ex(x)
+        return (f"($exists({v}) ? {v} : {error('UnboundLocalError: cannot access local variable ' + repr(name.value) + ' where it is not associated with a value')})")
+
     def b_item(self) -> str:
         """A Map iteration's item: the iteration's input (its ``Items`` when batched)."""
         return self.item
@@ -770,7 +778,9 @@ class Emitter:
 
     def b_fnmatch(self, s: ir.Expr, pattern: ir.Expr) -> str:
         if not (isinstance(pattern, ir.Const) and isinstance(pattern.value, str)):
-            return error("pyflow: fnmatch() needs a literal pattern")
+            raise Rejected("fnmatch() with a computed pattern (the pattern is translated to a regular "
+                           "expression when the workflow compiles)", ir.Builtin("fnmatch", (s, pattern)),
+                           help="write the pattern as a str literal")
         return f"$contains({self.ex(s)}, /{fnmatch_regex(pattern.value)}/)"
 
     def b_is_timestamp(self, x: ir.Expr) -> str:
@@ -786,7 +796,8 @@ class Emitter:
 
     def b_randint(self, a: ir.Expr, b: ir.Expr) -> str:
         lo, hi = self.tmp("a"), self.tmp("b")
-        return f"({lo} := {self.ex(a)}; {hi} := {self.ex(b)}; $floor($random() * ({hi} - {lo} + 1)) + {lo})"
+        return (f"({lo} := {self.ex(a)}; {hi} := {self.ex(b)}; {hi} < {lo} ? "
+                f"{error('ValueError: empty range for randrange()')} : $floor($random() * ({hi} - {lo} + 1)) + {lo})")
 
     def b_timestamp(self, x: ir.Expr) -> str:
         return self.ex(x)
@@ -1109,6 +1120,18 @@ def is_constructor(text: str) -> bool:
     return is_group(text, "[", "]")
 
 
+def _class_char(ch: str) -> str:
+    """One character of a shell pattern, literal in a regex (and inside ``[...]``). JSONata
+    finds a regex's closing ``/`` by counting brackets not preceded by a backslash, so an
+    escaped backslash before a bracket (``\\\\[``) would hide the ``/``: a backslash is
+    ``\\x5c``; brackets, ``^`` and ``/`` are escaped (``-`` stays: it makes ranges)."""
+    if ch == "\\":
+        return "\\x5c"
+    if ch in "[]^/":
+        return "\\" + ch
+    return ch
+
+
 def fnmatch_regex(pattern: str) -> str:
     """A shell pattern (``fnmatch.fnmatchcase``) as an anchored JavaScript regex body."""
     out, i, n = ["^"], 0, len(pattern)
@@ -1130,14 +1153,12 @@ def fnmatch_regex(pattern: str) -> str:
             if j >= n:
                 out.append("\\[")
             else:
-                body = pattern[i:j].replace("\\", "\\\\").replace("/", "\\/")
+                body = pattern[i:j]
                 i = j + 1
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                elif body.startswith("^"):
-                    body = "\\" + body
-                out.append(f"[{body}]")
+                negate = body.startswith("!")
+                body = "".join(_class_char(ch) for ch in (body[1:] if negate else body))
+                out.append(f"[{'^' if negate else ''}{body}]")
         else:
-            out.append(re.escape(c).replace("/", "\\/"))
+            out.append(_class_char(c) if c in "\\/[]" else re.escape(c))
     out.append("$")
     return "".join(out)

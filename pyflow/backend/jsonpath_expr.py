@@ -621,9 +621,9 @@ class PathEmitter:
     def b_randint(self, a: ir.Expr, b: ir.Expr) -> Val:
         if self.types.of(a) != "int" or self.types.of(b) != "int":
             raise NotExpressible("random.randint() of values not known to be ints")
-        # States.MathRandom's end is exclusive; randint's is inclusive
-        end = const_arg(b.value + 1) if isinstance(b, ir.Const) else f"States.MathAdd({self.arg(b)}, 1)"
-        return Val("intr", f"States.MathRandom({self.arg(a)}, {end})")
+        # both ends included, as randint's (moto's interpreter and pyflow's runner agree; the
+        # runner fails the run for start > end, where Python raises ValueError)
+        return Val("intr", f"States.MathRandom({self.arg(a)}, {self.arg(b)})")
 
     def b_range(self, start: ir.Expr, stop: ir.Expr, step: ir.Expr) -> Val:
         if not (isinstance(step, ir.Const) and isinstance(step.value, int) and step.value != 0) or \

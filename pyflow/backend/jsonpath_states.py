@@ -354,7 +354,7 @@ class JsonPathLowering:
             o = op(self.g, n)
             base = "$" if self.is_plain_first(n) else "$$.Execution.Input"
             em = PathEmitter(self.types(), input_base=base)
-            if base == "$" and isinstance(o, ir.Choice) and not self.defaults:
+            if base == "$" and isinstance(o, ir.Choice):
                 plain_choices.add(n)
 
             def mat(e: ir.Expr, t: str, n: int = n) -> str:
@@ -363,7 +363,7 @@ class JsonPathLowering:
                     # before it: a field placed on its ways out comes too late for it)
                     if x == e and (m == n or not ir.free_vars(e) and "." not in name and n not in plain_choices):
                         return "$." + name
-                if n in plain_choices and not ir.free_vars(e) and ir.is_pure(e):
+                if n in plain_choices and ir.free_vars(e) <= set(self.defaults) and ir.is_pure(e):
                     group, fields = self.doc_temps.setdefault(n, (self.fresh("t"), []))
                     name = f"{group}.v{len(fields) + 1}"
                     fields.append((name, e))
@@ -419,9 +419,11 @@ class JsonPathLowering:
             fv = ir.free_vars(e)
             if "." in name:  # stored by the Pass before the first Choice (doc_temps)
                 continue
-            if not fv and ir.is_pure(e) and plain_choices:
-                # the first state is a Choice that reads the input as its document: computed
-                # on its way out instead (an entry Pass would replace the document)
+            at_input = not fv or len(fv) == 1 and sites.get(next(iter(fv))) == [("input", None)]
+            if at_input and ir.is_pure(e) and plain_choices:
+                # the first state is a Choice that reads the input (merged with the defaults) as
+                # its document: computed on its way out instead (an entry Pass would replace the
+                # document its rules read)
                 first = next(iter(plain_choices))
                 for _, _, d in self.g.out_edges(first, data=True):
                     d["assigns"] = [(name, e)] + list(d.get("assigns", []))

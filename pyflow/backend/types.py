@@ -125,6 +125,8 @@ class Types:
         if isinstance(e, ir.FString):
             return "str"
         if isinstance(e, ir.Builtin):
+            if e.name == "bound":
+                return self.of(e.args[0])
             if e.name == "setitem":
                 t = self.of(e.args[0])
                 return t if t in ("list", "dict") else "any"

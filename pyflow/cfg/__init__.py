@@ -228,3 +228,84 @@ def _live_in(g: nx.MultiDiGraph) -> dict[int, set[str]]:
                 live_in[n] = new
                 changed = True
     return live_in
+
+
+# ---------------------------------------------------------------- definite assignment
+def guard_unassigned_reads(g: nx.MultiDiGraph, entry: int, defined: frozenset[str] = frozenset(),
+                           params: tuple[str, ...] = ()) -> None:
+    """Wrap each read of a variable that may be unassigned where it is read (``if c: y = 1``
+    then ``return [y]``; a loop variable read after a loop that may not have run) in the
+    ``bound`` builtin, which fails the run where Python raises ``UnboundLocalError``.
+
+    A forward must-analysis to a fixed point: a variable is assigned leaving a node if it was
+    on entry, or the node writes it (not on a Catch edge: the state failed), or the edge's
+    assignments do. A nested machine starts with what is assigned at its Parallel or Map
+    state, and a Map iteration's parameters. Reads that are always preceded by an
+    assignment are left alone, so most programs are unchanged."""
+    nodes = list(g.nodes)
+    everything: set[str] = set(defined) | set(params)
+    for n in nodes:
+        everything |= op_writes(op(g, n))
+        for _, _, d in g.out_edges(n, data=True):
+            everything |= {x for x, _ in d.get("assigns", [])}
+    assigned: dict[int, set[str]] = {n: set(everything) for n in nodes}
+    assigned[entry] = set(defined) | set(params)
+    order = [n for n in nodes_in_order(g, entry) if n != entry]
+    changed = True
+    while changed:
+        changed = False
+        for n in order:
+            ins = [_assigned_along(g, u, k, d, assigned) for u, _, k, d in g.in_edges(n, keys=True, data=True)]
+            new = set.intersection(*ins) if ins else set()
+            if new != assigned[n]:
+                assigned[n] = new
+                changed = True
+
+    def guard(e: ir.Expr, known: set[str]) -> ir.Expr:
+        loose = {x for x in ir.free_vars(e) if x not in known}
+        if not loose:
+            return e
+        return ir.substitute(e, {x: ir.Builtin("bound", (ir.Var(x), ir.Const(x))) for x in loose})
+
+    for n in nodes:
+        if n not in assigned or (n != entry and not g.in_degree(n)):
+            continue
+        known = assigned[n]
+        o = op(g, n)
+        if isinstance(o, ir.TaskCall):
+            o.args = {k: guard(v, known) for k, v in o.args.items()}
+        elif isinstance(o, ir.Assign):
+            o.value = guard(o.value, known)
+        elif isinstance(o, ir.Wait):
+            o.seconds = guard(o.seconds, known) if o.seconds is not None else None
+            o.timestamp = guard(o.timestamp, known) if o.timestamp is not None else None
+        elif isinstance(o, ir.Choice):
+            o.tests = [guard(t, known) for t in o.tests]
+        elif isinstance(o, ir.Branch):
+            o.test = guard(o.test, known)
+        elif isinstance(o, ir.Raise):
+            o.cause = guard(o.cause, known)
+            if o.dynamic is not None:
+                o.dynamic = guard(o.dynamic, known)
+        elif isinstance(o, ir.Return):
+            o.value = guard(o.value, known)
+        elif isinstance(o, ir.MapState):
+            o.items = guard(o.items, known)
+            guard_unassigned_reads(o.body.graph, o.body.entry, frozenset(known), tuple(o.body.params))
+        elif isinstance(o, ir.Parallel):
+            for b in o.branches:
+                guard_unassigned_reads(b.graph, b.entry, frozenset(known), tuple(b.params))
+        for _, _, k, d in g.out_edges(n, keys=True, data=True):
+            if not d.get("assigns"):
+                continue
+            seen = set(known) | (set() if str(k).startswith("c") else op_writes(o))
+            out = []
+            for x, e in d["assigns"]:
+                out.append((x, guard(e, seen)))
+                seen.add(x)
+            d["assigns"] = out
+
+
+def _assigned_along(g: nx.MultiDiGraph, u: int, k: str, d: dict, assigned: dict[int, set[str]]) -> set[str]:
+    own = set() if str(k).startswith("c") else op_writes(op(g, u))
+    return assigned[u] | own | {x for x, _ in d.get("assigns", [])}

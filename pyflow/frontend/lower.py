@@ -119,6 +119,14 @@ class TaskSignature:
     options: dict[str, Any]
     returns: str  # a type name for inference
     kind: str = "lambda"  # lambda / workflow / activity
+    keyword_only: frozenset[str] = frozenset()  # parameters after a bare `*`: never bound by position
+
+
+def _unpacked(value: ir.Expr, n: int) -> ir.Expr:
+    """``a, b = value`` (or ``for a, b in ...``): Python unpacks any iterable, a str's
+    characters and a dict's keys too (``list()``), and raises ValueError unless it has
+    exactly ``n`` items (``check_unpack``)."""
+    return ir.Builtin("check_unpack", (ir.Builtin("list", (value,)), ir.Const(n)))
 
 
 @dataclass
@@ -408,7 +416,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
                        help="write `def`; called natively an async workflow would return a coroutine, not its result")
         check_options(self.fn, self.reporter)
         params = node.params
-        if params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or params.star_kwarg is not None or params.posonly_params:
+        if isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None or params.posonly_params:
             self.error("PF108", "a workflow's parameters must be plain named parameters", params,
                        help="remove *args/**kwargs/positional-only markers; each parameter is an input field")
         for star in (params.star_arg, params.star_kwarg):
@@ -776,8 +784,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
                     continue
                 tmp = self.temp("unpack")
                 frontier = self.emit(frontier, ir.Assign(tmp, expr, span=self.span(stmt)))
-                frontier = self.emit(frontier, ir.Assign(
-                    tmp, ir.Builtin("check_unpack", (ir.Var(tmp), ir.Const(len(names)))), span=self.span(stmt)))
+                frontier = self.emit(frontier, ir.Assign(tmp, _unpacked(ir.Var(tmp), len(names)), span=self.span(stmt)))
                 for i, n in enumerate(names):
                     assert isinstance(n, cst.Name)
                     frontier = self.emit(frontier, ir.Assign(
@@ -920,9 +927,12 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
             body = self.emit(body, ir.Assign(self.check_target(target), item, span=span))
         elif isinstance(target, (cst.Tuple, cst.List)) and all(
                 isinstance(e.value, cst.Name) and not isinstance(e, cst.StarredElement) for e in target.elements):
+            unpack = self.temp("unpack")
+            body = self.emit(body, ir.Assign(unpack, _unpacked(item, len(target.elements)), span=span))
             for i, el in enumerate(target.elements):
                 assert isinstance(el.value, cst.Name)
-                body = self.emit(body, ir.Assign(self.check_target(el.value), ir.Subscript(item, ir.Const(i)), span=span))
+                body = self.emit(body, ir.Assign(self.check_target(el.value), ir.Subscript(ir.Var(unpack), ir.Const(i)),
+                                                 span=span))
         else:
             self.error("PF113", "a for loop's target must be a name or a tuple of names", target)
         body = self.emit(body, ir.Assign(idx_name, ir.BinOp("+", ir.Var(idx_name), ir.Const(1)), span=span))
@@ -1019,14 +1029,15 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
             return self.tasks[sub]
         params: list[tuple[str, bool]] = []
         p = info.node.params
-        if p.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or p.star_kwarg is not None or p.posonly_params:
+        if isinstance(p.star_arg, cst.Param) or p.star_kwarg is not None or p.posonly_params:
             self.error("PF108", f"task {info.name!r} must take plain named parameters (no *args/**kwargs)",
                        info.node.params, help="the task's payload is a JSON object with one field per parameter")
         for param in list(p.params) + list(p.kwonly_params):
             params.append((param.name.value, param.default is not None))
         check_options(info, self.reporter)
         sig = TaskSignature(sub, info.name, params, info.module, info.node, info.options,
-                            annotation_type(info.node.returns))
+                            annotation_type(info.node.returns),
+                            keyword_only=frozenset(x.name.value for x in p.kwonly_params))
         self.tasks[sub] = sig
         return sig
 
@@ -1050,7 +1061,8 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
         p = info.node.params
         params = [(x.name.value, x.default is not None) for x in list(p.params) + list(p.kwonly_params)]
         sig = TaskSignature(sub, info.name, params, info.module, info.node, info.options,
-                            annotation_type(info.node.returns), kind="workflow")
+                            annotation_type(info.node.returns), kind="workflow",
+                            keyword_only=frozenset(x.name.value for x in p.kwonly_params))
         self.tasks[sub] = sig
         return sig
 
@@ -1080,18 +1092,22 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
                 self.error("PF105", "*args/**kwargs cannot be passed to a task", a,
                            help="pass each parameter by name")
                 raise Unsupported
-        if len(positional) > len(names):
-            self.error("PF105", f"{task.function}() takes {len(names)} arguments but {len(positional)} were given",
-                       call, help=f"the signature is {task.function}({', '.join(names)})")
+        by_position = [n for n in names if n not in task.keyword_only]
+        shown = by_position + (["*"] if len(by_position) < len(names) else []) + names[len(by_position):]
+        if len(positional) > len(by_position):
+            self.error("PF105", f"{task.function}() takes {len(by_position)} positional "
+                       f"argument{'' if len(by_position) == 1 else 's'} but {len(positional)} "
+                       f"{'was' if len(positional) == 1 else 'were'} given", call,
+                       help=f"the signature is {task.function}({', '.join(shown)})")
             raise Unsupported
-        for a, name in zip(positional, names):
+        for a, name in zip(positional, by_position):
             args[name] = self.expr(a.value)
         for a in call.args:
             if a.keyword is not None:
                 key = a.keyword.value
                 if key not in names:
                     self.error("PF105", f"{task.function}() has no parameter {key!r}", a,
-                               help=f"the signature is {task.function}({', '.join(names)})")
+                               help=f"the signature is {task.function}({', '.join(shown)})")
                     raise Unsupported
                 if key in args:
                     self.error("PF105", f"{task.function}() got multiple values for {key!r}", a)
@@ -1100,7 +1116,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
         missing = [n for n, has_default in task.params if not has_default and n not in args]
         if missing:
             self.error("PF105", f"{task.function}() is missing {', '.join(repr(m) for m in missing)}", call,
-                       help=f"the signature is {task.function}({', '.join(names)})")
+                       help=f"the signature is {task.function}({', '.join(shown)})")
             raise Unsupported
         kind = task.kind
         if kind == "lambda" and any(isinstance(n, ir.Context) and n.path == ("Task", "Token")
@@ -1470,7 +1486,7 @@ class FunctionLowerer(StructuredLowering, ServiceLowering, MapLoopLowering):
                        help="encode or decode in a @task: `return base64.b64encode(s.encode()).decode()`")
             raise Unsupported
         value = ir.Builtin(name, tuple(self._expr(a.value) for a in node.args))
-        if name == "str":
+        if name in ("str", "fnmatch"):  # builtins a backend may reject (PF101 points at the call)
             self.note_span(value, node)
         return value
 

@@ -29,7 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from pyflow.frontend.lower import FunctionLowerer, Frontier
 
 CATCHABLE = (ir.TaskCall, ir.Parallel, ir.MapState)
-DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "AttributeError"}
+DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "AttributeError",
+               "UnboundLocalError"}
 ENGINE_DATA_ERRORS = ["States.QueryEvaluationError", "States.Runtime", "States.IntrinsicFailure"]
 
 
@@ -559,7 +560,7 @@ class StructuredLowering:
         if not isinstance(comp.target, cst.Name):
             self.error("PF113", "a comprehension's target must be a name", comp.target)
             raise self.Unsupported
-        items = self.expr(comp.iter)
+        items = self.iterable(comp.iter)  # `range(n)` too, as a for loop takes it
         var = comp.target.value
         conds = list(comp.ifs)
         element = node.elt

@@ -10,7 +10,7 @@ from __future__ import annotations
 import networkx as nx
 
 from pyflow import ir
-from pyflow.cfg import add_edge, map_exprs, op, out_edges, reachable, redirect
+from pyflow.cfg import add_edge, map_exprs, op, op_exprs, out_edges, reachable, redirect
 
 
 def run_all(g: nx.MultiDiGraph, entry: int, top: bool = True) -> None:
@@ -239,3 +239,53 @@ def inline_params(g: nx.MultiDiGraph, entry: int) -> None:
             redirect(g, u, node, k, succ, d.get("assigns"))
         g.remove_node(node)
     map_exprs(g, lambda e: ir.substitute(e, inline))
+
+
+def check_unread_inputs(g: nx.MultiDiGraph, entry: int, params: list[tuple[str, ir.Expr | None]]) -> None:
+    """A parameter without a default that the workflow never reads from the input (unused,
+    or reassigned before any read) is still required (DESIGN §2: the execution fails with
+    ``pyflow.MissingInput``, as the native call does): the first state reads it anyway, for
+    a value no state keeps (``pf_required``). Workflows that read all their parameters are
+    unchanged."""
+    read = _inputs_read(g)
+    unread = [name for name, default in params if default is None and name not in read]
+    if not unread:
+        return
+    (_, first, key, data), = out_edges(g, entry)
+    value = ir.ListExpr(tuple(ir.Input(name, None, True) for name in unread))
+    g.edges[entry, first, key]["assigns"] = [("pf_required", value)] + list(data.get("assigns", []))
+
+
+def _inputs_read(g: nx.MultiDiGraph) -> set[str]:
+    """The parameters some expression reads from the input, nested machines included; a
+    binder ``x = <input x>`` is a read only where ``x`` is live after it (a reassignment
+    may replace it unread, and the backends then drop it)."""
+    from pyflow.cfg import _live_in
+
+    live_in = _live_in(g)
+
+    def dead_binder(x: str, e: ir.Expr, live_after: set[str]) -> bool:
+        return isinstance(e, ir.Input) and e.name == x and x not in live_after
+
+    exprs: list[ir.Expr] = []
+    for n in g.nodes:
+        o = op(g, n)
+        after: set[str] = set()
+        for _, v, _, d in g.out_edges(n, keys=True, data=True):
+            live = set(live_in[v])
+            for y, e in reversed(d.get("assigns", [])):
+                live.discard(y)
+                live |= ir.free_vars(e)
+            after |= live
+        if not (isinstance(o, ir.Assign) and dead_binder(o.target, o.value, after)):
+            exprs.extend(op_exprs(o))
+        for sub in (o.branches if isinstance(o, ir.Parallel) else [o.body] if isinstance(o, ir.MapState) else []):
+            exprs.append(ir.ListExpr(tuple(ir.Input(x, None, True) for x in _inputs_read(sub.graph))))
+    for _, v, d in g.edges(data=True):
+        live = set(live_in[v])  # walking back: what is live after each assignment
+        for x, e in reversed(d.get("assigns", [])):
+            if not dead_binder(x, e, live):
+                exprs.append(e)
+            live.discard(x)
+            live |= ir.free_vars(e)
+    return {n.name for e in exprs for n in ir.walk(e) if isinstance(n, ir.Input)}

@@ -85,6 +85,13 @@ CASES: list[tuple[str, str, str, str, int]] = [
             tags = {"a", "b"}
             return submit_job({"tags": tags})
     '''), '{"a", "b"}', 0),
+    ("fnmatch-computed-pattern", "PF101", body('''
+        from fnmatch import fnmatch
+
+        @workflow
+        def wf(name: str, pattern: str):
+            return fnmatch(name, pattern)
+    '''), "fnmatch(name, pattern)", 0),
     ("lambda", "PF101", body('''
         @workflow
         def wf(order: dict):
@@ -196,6 +203,15 @@ CASES: list[tuple[str, str, str, str, int]] = [
         def wf(order: dict):
             return submit_job(order, 1, 2)
     '''), "submit_job(order, 1, 2)", 0),
+    ("keyword-only-by-position", "PF105", body('''
+        @task
+        def tag(job: dict, *, label: str = "") -> dict:
+            return job
+
+        @workflow
+        def wf(order: dict):
+            return tag(order, "urgent")
+    '''), 'tag(order, "urgent")', 0),
     ("unknown-kw", "PF105", body('''
         @workflow
         def wf(order: dict):

@@ -19,6 +19,7 @@ from pyflow.runtime import invoke
 
 # DESIGN §1: Python data errors may surface as the engine's own error names.
 DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "AttributeError", "MissingInput",
+               "UnboundLocalError",
                "pyflow.MissingInput"}
 ENGINE_DATA_ERRORS = {"States.QueryEvaluationError", "States.Runtime", "States.IntrinsicFailure"}
 

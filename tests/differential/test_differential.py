@@ -23,6 +23,12 @@ CASES = [
     (basics.defaults, {"a": 1}),
     (basics.defaults, {"a": 1, "b": 2, "c": "y"}),
     (basics.defaults, {}),
+    (basics.keyword_only, {"x": 3}),
+    (basics.keyword_only, {"x": 3, "y": -1}),
+    (basics.unread_parameter, {"z": 1}),
+    (basics.unread_parameter, {"x": None, "z": 1}),
+    (basics.reassigned_parameter, {"z": 1}),
+    (basics.reassigned_parameter, {"x": 0, "z": 1}),
     (control.classify, {"n": -5}),
     (control.classify, {"n": 0}),
     (control.classify, {"n": 4}),
@@ -50,3 +56,13 @@ CASES = [
 def test_native_and_compiled_agree(wf, execution_input):
     native, compiled = check(wf, execution_input)
     assert native.agrees_with(compiled), f"native={native} compiled={compiled}"
+
+
+@pytest.mark.parametrize("query_language", ["jsonata", "jsonpath"])
+@pytest.mark.parametrize("wf", [basics.unread_parameter, basics.reassigned_parameter])
+def test_unread_parameter_is_required(wf, query_language):
+    """DESIGN §2: a missing field without a default fails the execution, read or not."""
+    from pyflow.testing import assert_agrees
+
+    assert assert_agrees(wf, {"z": 1}, query_language=query_language).status == "FAILED"
+    assert_agrees(wf, {"x": 2, "z": 1}, query_language=query_language)

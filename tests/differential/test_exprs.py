@@ -40,6 +40,15 @@ CASES = {
     exprs.set_list_item: [{"xs": [1, 2, 3], "i": 1}, {"xs": [1], "i": 0}, {"xs": [1, 2], "i": -2},
                           {"xs": [1, 2], "i": 2}, {"xs": [1, 2], "i": -3}, {"xs": [], "i": 0}],
     exprs.module_tasks: [{"x": 1}],
+    exprs.unpack_any: [{"t": [1, 2], "s": "ab", "d": {"x": 1, "y": 2}}, {"t": "xy", "s": "é😀", "d": {"b": 0, "a": 1}},
+                       {"t": {"k": 1, "j": 2}, "s": "ab", "d": {"x": 1, "y": 2}},
+                       {"t": [1, 2, 3], "s": "ab", "d": {"x": 1, "y": 2}}, {"t": [1, 2], "s": "abc", "d": {"x": 1, "y": 2}},
+                       {"t": [1, 2], "s": "ab", "d": {"x": 1}}, {"t": 5, "s": "ab", "d": {"x": 1, "y": 2}}],
+    exprs.fnmatch_specials: [{"name": n} for n in ["a\\xyzb", "a*b", "]x", "xa-/x", "x]/x", "b\\[", "a\\[", "f.c", "]a[", "\\x["]],
+    exprs.randint_bounds: [{"a": 1, "b": 5}, {"a": 3, "b": 3}, {"a": -2, "b": -1}, {"a": 5, "b": 1}],
+    exprs.comprehension_over_range: [{"n": 4}, {"n": 0}, {"n": -1}],
+    exprs.unpack_in_for: [{"pairs": [[1, 2], "ab", {"k": 1, "j": 2}]}, {"pairs": []}, {"pairs": [[1, 2], [1, 2, 3]]},
+                          {"pairs": [[1]]}, {"pairs": [None]}],
     exprs.set_untyped_item: [{"xs": [1, 2], "i": True}, {"xs": {"a": 1}, "i": "b"}, {"xs": "ab", "i": 0},
                              {"xs": [1], "i": 0.5}],
 }
@@ -71,3 +80,12 @@ def test_plain_comparisons_stay_plain() -> None:
     comparison is JSONata's own operator, not the Python-equality helper."""
     text = json.dumps(compile_workflow(exprs.iterate_dict).definition)
     assert "$__eq" not in text
+
+
+@pytest.mark.parametrize("execution_input", [{"a": 3, "b": 3}, {"a": -2, "b": -1}, {"a": 5, "b": 1}])
+def test_randint_jsonpath(execution_input: dict[str, Any]) -> None:
+    """States.MathRandom includes its end (pyflow's runner and moto agree), as randint does."""
+    from pyflow.testing import assert_agrees
+
+    for _ in range(5):
+        assert_agrees(exprs.randint_bounds, execution_input, query_language="jsonpath")

@@ -13,7 +13,12 @@ from tests.differential.engines import native
 from tests.jsonpath import first_state_programs as fs
 from tests.jsonpath.test_jsonpath import moto_runner, run_moto  # noqa: F401 - the fixture
 
-CASES = [(fs.reassigned_then_return, {"a": 0, "b": 7}), (fs.reassigned_then_raise, {"a": 1, "why": "no"})]
+CASES = [(fs.reassigned_then_return, {"a": 0, "b": 7}), (fs.reassigned_then_raise, {"a": 1, "why": "no"}),
+         # a first Choice reading the input merged with the parameters' defaults
+         (fs.chained_with_defaults, {"x": 5}), (fs.chained_with_defaults, {"x": 10, "hi": 11}),
+         (fs.chained_with_defaults, {"x": -1}), (fs.first_choice_with_defaults, {"x": 0}),
+         (fs.first_choice_with_defaults, {"x": 4}), (fs.first_choice_with_defaults, {"x": 5}),
+         (fs.first_choice_with_defaults, {"x": 5, "n": 9})]
 
 
 @pytest.mark.parametrize("wf,execution_input", CASES, ids=lambda c: getattr(c, "__name__", "input"))

@@ -86,3 +86,28 @@ def missing_key(data: dict) -> object:
 @workflow
 def defaults(a: int, b: int = 10, c: str = "x") -> list:
     return [a, b, c]
+
+
+@task
+def scaled(a: int, b: int = 5, *, c: int = 100) -> int:
+    return a * c + b
+
+
+@workflow
+def keyword_only(x: int, *, y: int = 2) -> list:
+    """Parameters after a bare `*` are plain named parameters (bound by name only), of a
+    task and of the workflow."""
+    return [scaled(x), scaled(x, y), scaled(x, c=y), scaled(c=1, a=x, b=y)]
+
+
+@workflow
+def unread_parameter(x: int, z: int) -> int:
+    """`x` has no default: a missing `x` fails the execution (pyflow.MissingInput) even
+    though nothing reads it, as the native call fails."""
+    return z
+
+
+@workflow
+def reassigned_parameter(x: int, z: int) -> int:
+    x = 5
+    return z + x

@@ -1,5 +1,8 @@
 """Expressions where JSONata and Python differ: ``True == 1``, ``*`` on str and list,
 list ordering, dict iteration, item assignment on a list (pyflow.backend.jsonata_expr)."""
+import random
+from fnmatch import fnmatch
+
 from pyflow import task, workflow
 
 from . import helpers
@@ -127,3 +130,43 @@ def module_tasks(x: int) -> list:
     y = helpers.add_one(x)
     h.add_one(y)
     return [y, h.add_one(y) * 2]
+
+
+@workflow
+def unpack_any(t, s: str, d: dict) -> list:
+    """Python unpacks any iterable: a str's characters and a dict's keys too; a count
+    other than the targets' is a ValueError, a value that is not iterable a TypeError."""
+    a, b = t
+    c, e = s
+    f, g = d
+    return [b, a, e + c, [g, f]]
+
+
+@workflow
+def unpack_in_for(pairs: list) -> list:
+    out = []
+    for a, b in pairs:
+        out = out + [[b, a]]
+    return out
+
+
+@workflow
+def fnmatch_specials(name: str) -> list:
+    """A backslash is an ordinary character in a shell pattern, and `]` first in a class is
+    one of its characters: the regex must keep both literal (and stay parseable by JSONata,
+    which finds the closing `/` by counting brackets)."""
+    return [fnmatch(name, "a\\*b"), fnmatch(name, "[]]x"), fnmatch(name, "[!]]?[a-]/x"), fnmatch(name, "[^a]\\["),
+            fnmatch(name, "*.[ch]"), fnmatch(name, "[\\]]*[[]")]
+
+
+@workflow
+def randint_bounds(a: int, b: int) -> bool:
+    """Both ends included; an empty range is Python's ValueError."""
+    r = random.randint(a, b)
+    return a <= r <= b and (a != b or r == a)
+
+
+@workflow
+def comprehension_over_range(n: int) -> list:
+    """`range()` in a comprehension, as in a for loop (was PF104 "`range` is not a task")."""
+    return [[upper(str(i)) for i in range(n)], [i * i for i in range(1, n, 2)]]
