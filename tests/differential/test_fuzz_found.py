@@ -81,19 +81,29 @@ def _agree(expected: Outcome, got: Outcome) -> bool:
     return expected.agrees_with(got)
 
 
-@pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
-def test_native_and_sfnx_agree(wf: Any, execution_input: dict[str, Any]) -> None:
+def assert_sfnx_agrees(wf: Any, execution_input: dict[str, Any]) -> None:
+    """Native == compiled on sfnx, floats and ints told apart (``_agree``)."""
     expected, compiled = check(wf, execution_input)
     assert _agree(expected, compiled), f"native={expected} sfnx={compiled}"
 
 
-@pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
-def test_native_and_local_runner_agree(wf: Any, execution_input: dict[str, Any]) -> None:
+def assert_runner_agrees(wf: Any, execution_input: dict[str, Any]) -> None:
+    """Native == compiled on pyflow's runner, floats and ints told apart (``_agree``)."""
     expected = native(wf, execution_input)
     compiled = compile_workflow(wf)
     ex = run_definition(compiled.definition, execution_input, tasks=compiled.task_functions())
     got = Outcome(output=ex.output) if ex.status == "SUCCEEDED" else Outcome(error=ex.error)
     assert _agree(expected, got), f"native={expected} local={got}"
+
+
+@pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
+def test_native_and_sfnx_agree(wf: Any, execution_input: dict[str, Any]) -> None:
+    assert_sfnx_agrees(wf, execution_input)
+
+
+@pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
+def test_native_and_local_runner_agree(wf: Any, execution_input: dict[str, Any]) -> None:
+    assert_runner_agrees(wf, execution_input)
 
 
 def test_a_float_with_17_digits_fails_rather_than_print_15() -> None:

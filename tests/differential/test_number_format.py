@@ -13,7 +13,7 @@ import pytest
 
 from pyflow.compiler import compile_workflow
 from pyflow.local import run_definition
-from tests.differential.engines import Outcome, check, native
+from tests.differential.engines import check, native
 from tests.differential.programs import numbers
 
 INPUTS = [{"x": 2, "n": 8}, {"x": 2.0, "n": 3}, {"x": 0.5, "n": 0}, {"x": -3, "n": -4}]
@@ -81,18 +81,25 @@ process.stdin.on("end", async () => {
 """
 
 
-def test_number_layouts_on_javascript_jsonata() -> None:
-    """The same on JSONata's JavaScript implementation (npm ``jsonata``), whose ``$string``
-    writes 0.00001, 1.5e-7 and 10000000000000000, and whose ``$number`` rejects "+21"."""
+def output_on_javascript_jsonata(wf: Any, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``Output`` expression of ``wf``'s single state evaluated by npm ``jsonata`` for each
+    input: ``{"output": ...}`` or ``{"error": message}``. Skips the test where node or the
+    package is missing."""
     node = shutil.which("node")
     if node is None or not NODE_JSONATA.exists():
         pytest.skip("node and jsonata are not installed (npm install --prefix .ci asl-validator@4)")
-    compiled = compile_workflow(numbers.number_layouts)
+    compiled = compile_workflow(wf)
     (state,) = compiled.definition["States"].values()
     expression = state["Output"]
     assert expression.startswith("{%") and expression.endswith("%}")
-    inputs = [*LAYOUT_INPUTS, {"f": 1e22, "u": 2.5, "i": 0, "b": True}]
     proc = subprocess.run([node, "-e", EVALUATE_JS, str(NODE_JSONATA)], input=json.dumps(
         {"expression": expression[2:-2], "inputs": inputs}), capture_output=True, text=True, timeout=60, check=True)
-    for execution_input, result in zip(inputs, json.loads(proc.stdout), strict=True):
+    return json.loads(proc.stdout)
+
+
+def test_number_layouts_on_javascript_jsonata() -> None:
+    """The same on JSONata's JavaScript implementation (npm ``jsonata``), whose ``$string``
+    writes 0.00001, 1.5e-7 and 10000000000000000, and whose ``$number`` rejects "+21"."""
+    inputs = [*LAYOUT_INPUTS, {"f": 1e22, "u": 2.5, "i": 0, "b": True}]
+    for execution_input, result in zip(inputs, output_on_javascript_jsonata(numbers.number_layouts, inputs), strict=True):
         assert result == {"output": native(numbers.number_layouts, execution_input).output}, execution_input

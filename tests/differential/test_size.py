@@ -5,18 +5,16 @@ Native == compiled on sfnx and on pyflow's runner; the helpers also on npm jsona
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pyflow.compiler import compile_workflow
 from pyflow.local import run_definition
-from tests.differential.engines import Outcome, check, native
+from tests.differential.engines import native
 from tests.differential.programs import size
-from tests.differential.test_fuzz_found import _agree
+from tests.differential.test_fuzz_found import assert_runner_agrees, assert_sfnx_agrees
+from tests.differential.test_number_format import output_on_javascript_jsonata
 
 ODD = ["ab", [1, [2]], None, {"k": 1}, "", []]
 NUMBERS = [2, -3, 2.5, True, False, 1e-05, 0.1]
@@ -42,17 +40,12 @@ def _id(value: Any) -> str:
 
 @pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
 def test_native_and_sfnx_agree(wf: Any, execution_input: dict[str, Any]) -> None:
-    expected, compiled = check(wf, execution_input)
-    assert _agree(expected, compiled), f"native={expected} sfnx={compiled}"
+    assert_sfnx_agrees(wf, execution_input)
 
 
 @pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
 def test_native_and_local_runner_agree(wf: Any, execution_input: dict[str, Any]) -> None:
-    expected = native(wf, execution_input)
-    compiled = compile_workflow(wf)
-    ex = run_definition(compiled.definition, execution_input, tasks=compiled.task_functions())
-    got = Outcome(output=ex.output) if ex.status == "SUCCEEDED" else Outcome(error=ex.error)
-    assert _agree(expected, got), f"native={expected} local={got}"
+    assert_runner_agrees(wf, execution_input)
 
 
 def test_a_str_repetition_inside_arithmetic_fails_with_typeerror() -> None:
@@ -80,36 +73,10 @@ def test_a_helper_is_bound_once_per_expression() -> None:
     assert text.count("$__str := function") == 1 and text.count("$__str(") >= 3
 
 
-NODE_JSONATA = Path(__file__).resolve().parents[2] / ".ci" / "node_modules" / "jsonata"
-EVALUATE_JS = """
-const jsonata = require(process.argv[1]);
-let text = "";
-process.stdin.on("data", (chunk) => { text += chunk; });
-process.stdin.on("end", async () => {
-  const {expression, inputs} = JSON.parse(text);
-  const compiled = jsonata(expression);
-  const results = [];
-  for (const input of inputs) {
-    try { results.push({output: await compiled.evaluate({}, {states: {input: input}})}); }
-    catch (err) { results.push({error: String(err.message)}); }
-  }
-  process.stdout.write(JSON.stringify(results));
-});
-"""
-
-
 def test_str_helpers_on_javascript_jsonata() -> None:
     """The str()/number/json.dumps helpers on JSONata's JavaScript implementation (npm jsonata),
     whose $string writes numbers as JavaScript does: Python's text for each input."""
-    node = shutil.which("node")
-    if node is None or not NODE_JSONATA.exists():
-        pytest.skip("node and jsonata are not installed (npm install --prefix .ci asl-validator@4)")
-    compiled = compile_workflow(size.str_of_unknown_values)
-    (state,) = compiled.definition["States"].values()
-    expression = state["Output"]
-    assert expression.startswith("{%") and expression.endswith("%}")
     inputs = CASES[size.str_of_unknown_values]
-    proc = subprocess.run([node, "-e", EVALUATE_JS, str(NODE_JSONATA)], input=json.dumps(
-        {"expression": expression[2:-2], "inputs": inputs}), capture_output=True, text=True, timeout=60, check=True)
-    for execution_input, result in zip(inputs, json.loads(proc.stdout), strict=True):
+    results = output_on_javascript_jsonata(size.str_of_unknown_values, inputs)
+    for execution_input, result in zip(inputs, results, strict=True):
         assert result == {"output": native(size.str_of_unknown_values, execution_input).output}, execution_input
