@@ -30,6 +30,7 @@ Run it alone with ``python -m benchmarks.compile_bench [--quick]``.
 """
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -74,8 +75,12 @@ def _compile(path: Path, function: str) -> tuple[str, Any]:
 
 
 def _timed(fn: Any, repeats: int) -> tuple[list[float], Any]:
+    """Each run starts from a collected heap, as a fresh process does: without it a run also
+    pays for collecting the garbage of the runs (and sizes) before it, more so after larger ones."""
     times, result = [], None
     for _ in range(repeats):
+        result = None
+        gc.collect()
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)

@@ -7,7 +7,7 @@ the assignments folded onto that edge, in source order.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Iterable
 
 import networkx as nx
 
@@ -242,27 +242,46 @@ def guard_unassigned_reads(g: nx.MultiDiGraph, entry: int, defined: frozenset[st
     assignments do. A nested machine starts with what is assigned at its Parallel or Map
     state, and a Map iteration's parameters. Reads that are always preceded by an
     assignment are left alone, so most programs are unchanged."""
+    # Sets of variables are ints used as bit sets (bit i: the variable names[i]): a long workflow
+    # has thousands of variables and nodes, and a set per node grew as their product.
     nodes = list(g.nodes)
-    everything: set[str] = set(defined) | set(params)
-    for n in nodes:
-        everything |= op_writes(op(g, n))
-        for _, _, d in g.out_edges(n, data=True):
-            everything |= {x for x, _ in d.get("assigns", [])}
-    assigned: dict[int, set[str]] = {n: set(everything) for n in nodes}
-    assigned[entry] = set(defined) | set(params)
+    bit: dict[str, int] = {}
+
+    def mask(xs: Iterable[str]) -> int:
+        m = 0
+        for x in xs:
+            m |= 1 << bit.setdefault(x, len(bit))
+        return m
+
+    start = mask(sorted(set(defined) | set(params)))
+    incoming: dict[int, list[tuple[int, int]]] = {n: [] for n in nodes}  # (predecessor, what its edge adds)
+    for u in nodes:
+        writes = mask(sorted(op_writes(op(g, u))))
+        for _, v, k, d in g.out_edges(u, keys=True, data=True):
+            adds = (0 if str(k).startswith("c") else writes) | mask(x for x, _ in d.get("assigns", []))
+            incoming[v].append((u, adds))
+    everything = (1 << len(bit)) - 1
+    assigned: dict[int, int] = {n: everything for n in nodes}
+    assigned[entry] = start
     order = [n for n in nodes_in_order(g, entry) if n != entry]
     changed = True
     while changed:
         changed = False
         for n in order:
-            ins = [_assigned_along(g, u, k, d, assigned) for u, _, k, d in g.in_edges(n, keys=True, data=True)]
-            new = set.intersection(*ins) if ins else set()
+            new = everything if incoming[n] else 0
+            for u, adds in incoming[n]:
+                new &= assigned[u] | adds
             if new != assigned[n]:
                 assigned[n] = new
                 changed = True
+    names = sorted(bit, key=bit.__getitem__)
 
-    def guard(e: ir.Expr, known: set[str]) -> ir.Expr:
-        loose = {x for x in ir.free_vars(e) if x not in known}
+    def known_at(n: int) -> frozenset[str]:
+        m = assigned[n]
+        return frozenset(x for i, x in enumerate(names) if m >> i & 1)
+
+    def guard(e: ir.Expr, known: int) -> ir.Expr:
+        loose = {x for x in ir.free_vars(e) if x not in bit or not known >> bit[x] & 1}
         if not loose:
             return e
         return ir.substitute(e, {x: ir.Builtin("bound", (ir.Var(x), ir.Const(x))) for x in loose})
@@ -291,21 +310,16 @@ def guard_unassigned_reads(g: nx.MultiDiGraph, entry: int, defined: frozenset[st
             o.value = guard(o.value, known)
         elif isinstance(o, ir.MapState):
             o.items = guard(o.items, known)
-            guard_unassigned_reads(o.body.graph, o.body.entry, frozenset(known), tuple(o.body.params))
+            guard_unassigned_reads(o.body.graph, o.body.entry, known_at(n), tuple(o.body.params))
         elif isinstance(o, ir.Parallel):
             for b in o.branches:
-                guard_unassigned_reads(b.graph, b.entry, frozenset(known), tuple(b.params))
+                guard_unassigned_reads(b.graph, b.entry, known_at(n), tuple(b.params))
         for _, _, k, d in g.out_edges(n, keys=True, data=True):
             if not d.get("assigns"):
                 continue
-            seen = set(known) | (set() if str(k).startswith("c") else op_writes(o))
+            seen = known | (0 if str(k).startswith("c") else mask(op_writes(o)))
             out = []
             for x, e in d["assigns"]:
                 out.append((x, guard(e, seen)))
-                seen.add(x)
+                seen |= mask((x,))
             d["assigns"] = out
-
-
-def _assigned_along(g: nx.MultiDiGraph, u: int, k: str, d: dict, assigned: dict[int, set[str]]) -> set[str]:
-    own = set() if str(k).startswith("c") else op_writes(op(g, u))
-    return assigned[u] | own | {x for x, _ in d.get("assigns", [])}

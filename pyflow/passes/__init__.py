@@ -247,13 +247,56 @@ def check_unread_inputs(g: nx.MultiDiGraph, entry: int, params: list[tuple[str, 
     ``pyflow.MissingInput``, as the native call does): the first state reads it anyway, for
     a value no state keeps (``pf_required``). Workflows that read all their parameters are
     unchanged."""
-    read = _inputs_read(g)
-    unread = [name for name, default in params if default is None and name not in read]
+    required = [name for name, default in params if default is None]
+    if not required:
+        return
+    known = _read_without_liveness(g, required)
+    if None in known.values():
+        read = _inputs_read(g)
+        known = {x: x in read if r is None else r for x, r in known.items()}
+    unread = [name for name in required if not known[name]]
     if not unread:
         return
     (_, first, key, data), = out_edges(g, entry)
     value = ir.ListExpr(tuple(ir.Input(name, None, True) for name in unread))
     g.edges[entry, first, key]["assigns"] = [("pf_required", value)] + list(data.get("assigns", []))
+
+
+def _read_without_liveness(g: nx.MultiDiGraph, required: list[str]) -> dict[str, bool | None]:
+    """Whether each of ``required`` is read, where that needs no liveness (``_inputs_read``,
+    whose sets per node cost as much as the rest of a long compile): read from the input by
+    an expression that is not its binder ``x = <input x>``, or assigned at most once (by its
+    binder) and then read as a variable exactly when it is read at all. None for a parameter
+    assigned again, which is left to ``_inputs_read``."""
+    inputs: set[str] = set()
+    free: set[str] = set()
+    assigned: dict[str, int] = {}
+
+    def collect(e: ir.Expr, binder: bool) -> None:
+        for node in ir.walk(e):
+            if isinstance(node, ir.Var):
+                free.add(node.name)
+            elif isinstance(node, ir.Input) and not binder:
+                inputs.add(node.name)
+
+    def visit(graph: nx.MultiDiGraph) -> None:
+        for n in graph.nodes:
+            o = op(graph, n)
+            target = getattr(o, "target", None)
+            if target:
+                assigned[target] = assigned.get(target, 0) + 1
+            binder = isinstance(o, ir.Assign) and isinstance(o.value, ir.Input) and o.value.name == o.target
+            for e in op_exprs(o):
+                collect(e, binder)
+            for sub in (o.branches if isinstance(o, ir.Parallel) else [o.body] if isinstance(o, ir.MapState) else []):
+                visit(sub.graph)
+            for _, _, d in graph.out_edges(n, data=True):
+                for x, e in d.get("assigns", []):
+                    assigned[x] = assigned.get(x, 0) + 1
+                    collect(e, isinstance(e, ir.Input) and e.name == x)
+
+    visit(g)
+    return {x: True if x in inputs else (x in free) if assigned.get(x, 0) <= 1 else None for x in required}
 
 
 def _inputs_read(g: nx.MultiDiGraph) -> set[str]:
