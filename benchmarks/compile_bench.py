@@ -6,10 +6,11 @@
   ``pyflow.compiler.compile_workflow`` (median of N runs, after one warm-up that
   pays for the imports);
 * generated workflows of 100, 1,000 and 5,000 statements (``benchmarks/generate.py``,
-  written to a temporary directory): the median time of each, t(5000),
-  t(5000)/t(1000), the growth exponent of a least-squares fit of log t against
-  log n, and the peak memory of each compile under ``tracemalloc`` (a separate
-  run, since tracing slows the compile down);
+  written to a temporary directory), compiled in rounds of one run per size (five
+  rounds): the best and median time of each, t(5000), t(5000)/t(1000), the growth
+  exponent of a least-squares fit of log t against log n, and the peak memory of
+  each compile under ``tracemalloc`` (a separate run, since tracing slows the
+  compile down);
 * whole-process ``pyflow compile examples/job_poller.py:job_poller`` against
   ``sfnx compile benchmarks/sfnx_programs/job_poller.py`` (the same workflow
   written for sfnx): subprocess wall time, best of N, interleaved so that all see
@@ -148,10 +149,19 @@ def generated(sizes: tuple[int, ...], repeats: int, seed: int = 0) -> dict[str, 
     parse_bests: list[float] = []
     with tempfile.TemporaryDirectory(prefix="pyflow-bench-") as tmp:
         _compile(generate.write(20, seed, tmp), generate.WORKFLOW)  # warm-up
+        paths = {n: generate.write(n, seed, tmp) for n in sizes}
+        # the sizes interleaved, round after round, as the whole-process runs are: a ratio of
+        # two sizes then compares runs that saw the same machine, not its state minutes apart
+        compile_times: dict[int, list[float]] = {n: [] for n in sizes}
+        results: dict[int, Any] = {}
+        for _ in range(repeats):
+            for n in sizes:
+                (t,), results[n] = _timed(lambda: _compile(paths[n], generate.WORKFLOW), 1)
+                compile_times[n].append(t)
         for n in sizes:
-            path = generate.write(n, seed, tmp)
+            path = paths[n]
             source = path.read_text(encoding="utf-8")
-            times, (outcome, definition) = _timed(lambda: _compile(path, generate.WORKFLOW), repeats)
+            times, (outcome, definition) = compile_times[n], results[n]
             peak = _peak_memory(lambda: _compile(path, generate.WORKFLOW))
             libcst_times, _ = _timed(lambda: _libcst_front(source), repeats)
             parse_times, _ = _timed(lambda: _libcst_parse(source), repeats)
@@ -270,7 +280,7 @@ def bench(quick: bool = False, seed: int = 0) -> dict[str, Any]:
     """All compile figures, as one dict (see the module docstring)."""
     report: dict[str, Any] = {"quick": quick}
     report["job_poller_in_process"] = in_process_job_poller(runs=5 if quick else 30)
-    report["generated"] = generated(QUICK_SIZES if quick else SIZES, repeats=1 if quick else 3, seed=seed)
+    report["generated"] = generated(QUICK_SIZES if quick else SIZES, repeats=1 if quick else 5, seed=seed)
     report["whole_process"] = whole_process(runs=2 if quick else 7)
     report["targets"] = dict(TARGETS)
     return report
