@@ -112,11 +112,16 @@ class Conditions:
         if isinstance(e, ir.BoolOp):
             value: Rule = e.op == "and"
             error: Rule = False
+            kinds: set[bool] = set()
             for v in e.values:
                 r, err = self.test(v)
+                if err is not False:
+                    kinds.add(compares_timestamps(v))
                 # the next operand is evaluated while the ones before have not decided
                 error = _or([error, _and([value if e.op == "and" else _not(value), err])])
                 value = _and([value, r]) if e.op == "and" else _or([value, r])
+            if len(kinds) > 1:  # one Choice rule leads to one Fail, with one error name
+                raise NotExpressible("a test that may raise both ValueError (a timestamp) and TypeError")
             return value, error
         if isinstance(e, ir.UnaryOp) and e.op == "not":
             r, err = self.test(e.operand)
@@ -177,7 +182,7 @@ class Conditions:
         if isinstance(left, ir.Const) and not isinstance(right, ir.Const) and op in SWAP:
             op, left, right = SWAP[op], right, left
         if _is_ts(left) or _is_ts(right):
-            return self.timestamps(op, _unts(left), _unts(right)), False
+            return self.timestamps(op, _unts(left), _unts(right))
         if op in ("is", "isnot"):
             if isinstance(right, ir.Const) and right.value is None:
                 r = {"Variable": self.operand(left), "IsNull": True}
@@ -300,7 +305,10 @@ class Conditions:
             return {"Variable": b.path(), f"{kind}{'Equals' if op == '==' else OPS[SWAP[op]]}": a.value}
         return {"Variable": a.path(), f"{kind}{name}Path": b.doc_path()}
 
-    def timestamps(self, op: str, left: ir.Expr, right: ir.Expr) -> Rule:
+    def timestamps(self, op: str, left: ir.Expr, right: ir.Expr) -> tuple[Rule, Rule]:
+        """The comparison, and the rule true where an operand is no timestamp: Python's
+        ``pf.timestamp`` raises ValueError there (``compares_timestamps`` tells the Choice
+        to fail with that name), where a Timestamp rule would just be false."""
         name = {"==": "Equals", "!=": "Equals"}.get(op) or OPS.get(op)
         if name is None:
             raise NotExpressible(f"`{op}` on timestamps")
@@ -308,14 +316,17 @@ class Conditions:
             op, left, right = SWAP[op], right, left
             name = {"==": "Equals", "!=": "Equals"}.get(op) or OPS[op]
         p = self.operand(left)
+        invalid: list[Rule] = [_not({"Variable": p, "IsTimestamp": True})]
         if isinstance(right, ir.Const):
             if not isinstance(right.value, str):
                 raise NotExpressible("a timestamp compared with a non-string constant")
             rule = {"Variable": p, f"Timestamp{name}": right.value}
         else:
-            rule = {"Variable": p, f"Timestamp{name}Path": self.path_operand(right)}
+            q = self.path_operand(right)
+            rule = {"Variable": p, f"Timestamp{name}Path": q}
+            invalid.append(_not({"Variable": q, "IsTimestamp": True}))
         guarded = {"And": [{"Variable": p, "IsTimestamp": True}, rule]}
-        return _not(guarded) if op == "!=" else guarded
+        return (_not(guarded) if op == "!=" else guarded), _or(invalid)
 
     def membership(self, needle: ir.Expr, hay: ir.Expr) -> Rule:
         ht = self.types.of(hay)
@@ -435,6 +446,13 @@ def _value_kinds(v: Any) -> set[str]:
     if isinstance(v, str):
         return {"S"}
     return {"L"} if isinstance(v, list) else {"D"}
+
+
+def compares_timestamps(e: ir.Expr) -> bool:
+    """Whether test ``e`` compares ``pf.timestamp(...)`` values: the error its rules may give
+    is then Python's ValueError (an operand that is no timestamp), never a TypeError
+    (``Conditions.test`` rejects a test that could give either)."""
+    return any(isinstance(n, ir.Compare) and (_is_ts(n.left) or _is_ts(n.right)) for n in ir.walk(e))
 
 
 def _is_ts(e: ir.Expr) -> bool:

@@ -40,7 +40,7 @@ from typing import Any
 import networkx as nx
 
 from pyflow import ir
-from pyflow.backend.jsonpath_choice import Conditions, as_rule
+from pyflow.backend.jsonpath_choice import Conditions, as_rule, compares_timestamps
 from pyflow.backend.jsonpath_expr import (IDENT, SUGGEST, NotExpressible, PathEmitter, Val, _rebuild, const_arg, fold,
                                           has_concat, nested_concat, set_field)
 from pyflow.backend.names import clean, state_base_name, unique_names
@@ -947,10 +947,15 @@ class JsonPathLowering:
         return self.shared_fail("compare_error", "TypeError_comparison",
                                 "'<', '<=', '>' and '>=' are not supported between these operand types")
 
-    def shared_fail(self, sid: str, name: str, cause: str) -> Ref:
-        """One TypeError Fail state per machine, whichever states reach it."""
+    def timestamp_error(self) -> Ref:
+        """The Fail of a comparison of ``pf.timestamp(x)`` where ``x`` is no timestamp."""
+        return self.shared_fail("timestamp_error", "ValueError_timestamp", "pf.timestamp: not an RFC 3339 timestamp",
+                                error="ValueError")
+
+    def shared_fail(self, sid: str, name: str, cause: str, error: str = "TypeError") -> Ref:
+        """One Fail state per machine and error, whichever states reach it."""
         if sid not in self.states:
-            self.add(sid, name, 0, {"Type": "Fail", "Error": "TypeError", "Cause": cause})
+            self.add(sid, name, 0, {"Type": "Fail", "Error": error, "Cause": cause})
         return Ref(sid)
 
     def line_of(self, sid: str) -> int:
@@ -1598,8 +1603,9 @@ class JsonPathLowering:
         rules = self.pending_rules(n, o, P) if P else self.rules[n]
         assert rules is not None  # accepts_pending checked it
         for i, (rule, error) in enumerate(rules):
-            if error is not False:  # Python raises TypeError evaluating this test
-                st["Choices"].append({**as_rule(error), "Next": self.compare_error()})
+            if error is not False:  # Python raises TypeError (ValueError: a timestamp) evaluating this test
+                fail = self.timestamp_error() if compares_timestamps(o.tests[i]) else self.compare_error()
+                st["Choices"].append({**as_rule(error), "Next": fail})
             v, d = edges[f"r{i}"]
             checks: list[str] = []
             target = self.edge_to(("r", f"{n}_{i}"), v, self.exit_env(n, v, d, P, rules), n, d, checks)
