@@ -14,13 +14,18 @@ from typing import Any
 
 import pytest
 
-from pyflow.compiler import compile_file, compile_workflow
+from pyflow.compiler import compile_file
 from pyflow.testing import assert_agrees
 from tests.aslvalidator import validate_all
 from tests.differential.engines import native
 from tests.examples.test_examples_run import ORDER_OK, aws, load  # noqa: F401 - the fixture
 from tests.jsonpath import argument_check_programs as ap
-from tests.jsonpath.test_jsonpath import assert_agree, moto_runner  # noqa: F401 - the fixture
+from tests.jsonpath.test_jsonpath import (  # noqa: F401 - moto_runner is a fixture
+    assert_jsonpath_agrees,
+    case_id,
+    compile_jsonpath,
+    moto_runner,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 VALUES: list[Any] = ["s", "", "é'{}", 1, 2.5, True, None, ["a"], {"a": "b"}]
@@ -36,19 +41,9 @@ CASES: dict[Any, list[dict[str, Any]]] = {
 ALL = [(wf, i) for wf, inputs in CASES.items() for i in inputs]
 
 
-def _id(value: Any) -> str:
-    return getattr(value, "__name__", None) or json.dumps(value)[:48]
-
-
-def _compile(wf: Any) -> Any:
-    return compile_workflow(wf, query_language="jsonpath")
-
-
-@pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
+@pytest.mark.parametrize("wf,execution_input", ALL, ids=case_id)
 def test_agrees_with_native(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:
-    compiled = _compile(wf)
-    assert '"Assign"' not in compiled.json
-    assert_agree(wf, compiled, execution_input, moto_runner)
+    assert_jsonpath_agrees(wf, execution_input, moto_runner)
 
 
 def test_inputs_cover_every_outcome() -> None:
@@ -69,7 +64,7 @@ def test_order_processing_aws_runs_locally(aws: dict, card: str, status: str) ->
 
 
 def test_every_definition_passes_asl_validator() -> None:
-    definitions = {wf.__name__: _compile(wf).definition for wf in CASES}
+    definitions = {wf.__name__: compile_jsonpath(wf).definition for wf in CASES}
     definitions["process_order_aws"] = compile_file(EXAMPLES / "order_processing_aws.py", "process_order_aws",
                                                     "jsonpath").definition
     problems = validate_all(definitions)
@@ -77,7 +72,7 @@ def test_every_definition_passes_asl_validator() -> None:
 
 
 def test_one_choice_before_the_task() -> None:
-    d = _compile(ap.two_arguments).definition
+    d = compile_jsonpath(ap.two_arguments).definition
     assert Counter(s["Type"] for s in d["States"].values()) == {"Choice": 1, "Task": 1, "Fail": 1}
     check = d["States"][d["StartAt"]]
     assert check["Choices"][0]["Next"] == "TypeError" and check["Default"] == "pair"

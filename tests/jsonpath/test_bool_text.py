@@ -12,11 +12,15 @@ from typing import Any
 
 import pytest
 
-from pyflow.compiler import compile_workflow
 from tests.aslvalidator import validate_all
 from tests.differential.engines import native
 from tests.jsonpath import text_programs as tp
-from tests.jsonpath.test_jsonpath import assert_agree, moto_runner  # noqa: F401 - the fixture
+from tests.jsonpath.test_jsonpath import (  # noqa: F401 - moto_runner is a fixture
+    assert_jsonpath_agrees,
+    case_id,
+    compile_jsonpath,
+    moto_runner,
+)
 
 CASES: dict[Any, list[dict[str, Any]]] = {
     tp.bool_text: [{"n": n, "flag": f} for n in (0, 4) for f in (True, False)],
@@ -29,19 +33,9 @@ CASES: dict[Any, list[dict[str, Any]]] = {
 ALL = [(wf, i) for wf, inputs in CASES.items() for i in inputs]
 
 
-def _id(value: Any) -> str:
-    return getattr(value, "__name__", None) or json.dumps(value)[:48]
-
-
-def _compile(wf: Any) -> Any:
-    return compile_workflow(wf, query_language="jsonpath")
-
-
-@pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
+@pytest.mark.parametrize("wf,execution_input", ALL, ids=case_id)
 def test_agrees_with_native(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:
-    compiled = _compile(wf)
-    assert '"Assign"' not in compiled.json
-    assert_agree(wf, compiled, execution_input, moto_runner)
+    assert_jsonpath_agrees(wf, execution_input, moto_runner)
 
 
 def test_inputs_cover_every_outcome() -> None:
@@ -52,14 +46,14 @@ def test_inputs_cover_every_outcome() -> None:
 
 
 def test_every_definition_passes_asl_validator() -> None:
-    problems = validate_all({wf.__name__: _compile(wf).definition for wf in CASES})
+    problems = validate_all({wf.__name__: compile_jsonpath(wf).definition for wf in CASES})
     assert not problems, json.dumps(problems, indent=2)
 
 
 def test_no_state_of_its_own() -> None:
     """`{"even": f"{even}", "text": label(f"even={even}")}` after the task: the text is an
     intrinsic expression in the task's Parameters and in the returning Pass."""
-    d = _compile(tp.of_task_result).definition
+    d = compile_jsonpath(tp.of_task_result).definition
     assert Counter(s["Type"] for s in d["States"].values()) == {"Task": 2, "Pass": 1}
     text = ("States.ArrayGetItem(States.Array('False', 'True'), States.MathAdd(States.ArrayLength("
             "States.StringSplit(States.JsonToString($.even), 'u')), -1))")

@@ -11,14 +11,19 @@ from typing import Any
 
 import pytest
 
-from pyflow.compiler import compile_workflow
 from pyflow.diagnostics import CompileError
 from tests.aslvalidator import validate_all
 from tests.differential.engines import native
 from tests.differential.programs import basics, boundaries, exprs
 from tests.differential.test_exprs import CASES as EXPR_CASES
 from tests.jsonpath import condition_programs as cp
-from tests.jsonpath.test_jsonpath import assert_engines_agree, moto_runner  # noqa: F401 - the fixture
+from tests.jsonpath.test_jsonpath import (  # noqa: F401 - moto_runner is a fixture
+    assert_jsonpath_agrees,
+    assert_pf130,
+    case_id,
+    compile_jsonpath,
+    moto_runner,
+)
 
 # one value of every kind
 VALUES: list[Any] = [2, 1, 0, 2.5, True, False, "b", "", None, [1], [], {"k": 1}, {}]
@@ -61,19 +66,9 @@ REJECTED = {
 }
 
 
-def _id(value: Any) -> str:
-    return getattr(value, "__name__", None) or json.dumps(value)[:48]
-
-
-def _compile(wf: Any) -> Any:
-    return compile_workflow(wf, query_language="jsonpath")
-
-
-@pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
+@pytest.mark.parametrize("wf,execution_input", ALL, ids=case_id)
 def test_agrees_with_native(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:
-    compiled = _compile(wf)
-    assert '"Assign"' not in compiled.json
-    assert_engines_agree(wf, compiled, execution_input, moto_runner)
+    assert_jsonpath_agrees(wf, execution_input, moto_runner, tolerant=False)
 
 
 def test_inputs_cover_every_outcome() -> None:
@@ -96,25 +91,22 @@ def test_parent_of_unblocked_child_runs_locally() -> None:
     assert assert_agrees(boundaries.parent_uncaught, {"x": 2}, query_language="jsonpath").output == 3
 
 
-@pytest.mark.parametrize("wf", sorted(REJECTED, key=_id), ids=_id)
+@pytest.mark.parametrize("wf", sorted(REJECTED, key=case_id), ids=case_id)
 def test_what_stays_pf130(wf: Any) -> None:
-    with pytest.raises(CompileError) as info:
-        _compile(wf)
-    assert {d.code for d in info.value.diagnostics} == {"PF130"}, info.value.render()
-    assert any(REJECTED[wf] in d.message for d in info.value.diagnostics), info.value.render()
+    error = assert_pf130(wf, REJECTED[wf])
     if wf.__module__ != cp.__name__:
-        assert not any("used as a value" in d.message for d in info.value.diagnostics)
+        assert not any("used as a value" in d.message for d in error.diagnostics)
 
 
 def test_every_definition_passes_asl_validator() -> None:
-    problems = validate_all({wf.__name__: _compile(wf).definition for wf in CASES})
+    problems = validate_all({wf.__name__: compile_jsonpath(wf).definition for wf in CASES})
     assert not problems, json.dumps(problems, indent=2)
 
 
 def test_a_bool_value_costs_a_choice_and_two_passes() -> None:
     """`return [a == b, ...]`: per test one Choice and one Pass on each way out storing
     true/false with Result/ResultPath (the document kept); the last pair makes the output."""
-    d = _compile(exprs.bool_equals_int).definition
+    d = compile_jsonpath(exprs.bool_equals_int).definition
     kinds = Counter(s["Type"] for s in d["States"].values())
     assert kinds == {"Choice": 4, "Pass": 8}
     stored = [s for s in d["States"].values() if "ResultPath" in s]
@@ -125,6 +117,6 @@ def test_a_bool_value_costs_a_choice_and_two_passes() -> None:
 
 def test_conditional_argument_is_chosen_before_the_task() -> None:
     """`boom("boom" if x < 0 else "ok")`: a Choice, a Pass per way, then the task."""
-    d = _compile(boundaries.child).definition
+    d = compile_jsonpath(boundaries.child).definition
     kinds = Counter(s["Type"] for s in d["States"].values())
     assert kinds["Task"] == 1 and kinds["Choice"] == 2  # `if x == 0` and the conditional

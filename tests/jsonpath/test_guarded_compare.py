@@ -10,12 +10,16 @@ from typing import Any
 
 import pytest
 
-from pyflow.compiler import compile_workflow
 from pyflow.diagnostics import CompileError
 from tests.aslvalidator import validate_all
 from tests.differential.engines import native
 from tests.jsonpath import compare_programs as cp
-from tests.jsonpath.test_jsonpath import assert_engines_agree, moto_runner  # noqa: F401 - the fixture
+from tests.jsonpath.test_jsonpath import (  # noqa: F401 - moto_runner is a fixture
+    assert_jsonpath_agrees,
+    case_id,
+    compile_jsonpath,
+    moto_runner,
+)
 
 # one value of every kind (and the numbers that make a bool differ from an int)
 VALUES: list[Any] = [2, 1, -1, 2.5, 0.0, True, False, "b", "", "2", None, [1], [], {"k": 1}, {}]
@@ -62,18 +66,9 @@ REJECTED = {
 }
 
 
-def _id(value: Any) -> str:
-    return getattr(value, "__name__", None) or json.dumps(value)[:48]
-
-
-def _compile(wf: Any) -> Any:
-    return compile_workflow(wf, query_language="jsonpath")
-
-
-@pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
+@pytest.mark.parametrize("wf,execution_input", ALL, ids=case_id)
 def test_agrees_with_native(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:
-    compiled = _compile(wf)
-    assert_engines_agree(wf, compiled, execution_input, moto_runner)
+    assert_jsonpath_agrees(wf, execution_input, moto_runner, tolerant=False)
 
 
 def test_inputs_cover_every_outcome() -> None:
@@ -86,28 +81,28 @@ def test_inputs_cover_every_outcome() -> None:
     assert native(cp.equals_vs_typed, {"a": True, "n": 1, "x": 1.0, "s": "1", "b": True}).output == "start|n|b"
 
 
-@pytest.mark.parametrize("wf", sorted(REJECTED, key=_id), ids=_id)
+@pytest.mark.parametrize("wf", sorted(REJECTED, key=case_id), ids=case_id)
 def test_what_no_rule_decides_is_pf130(wf: Any) -> None:
     with pytest.raises(CompileError) as info:
-        _compile(wf)
+        compile_jsonpath(wf)
     (diag,) = info.value.diagnostics
     assert diag.code == "PF130" and REJECTED[wf] in diag.message, info.value.render()
     assert "jsonata" in diag.help
 
 
 def test_every_definition_passes_asl_validator() -> None:
-    problems = validate_all({wf.__name__: _compile(wf).definition for wf in CASES})
+    problems = validate_all({wf.__name__: compile_jsonpath(wf).definition for wf in CASES})
     assert not problems, json.dumps(problems, indent=2)
 
 
 def test_type_error_is_tested_first_and_fails_the_run() -> None:
     """`if a < n` (a unknown, n an int): the Choice's first rule sends anything that is
     neither a number nor a bool to a Fail with Python's error name."""
-    d = _compile(cp.dict_order).definition
+    d = compile_jsonpath(cp.dict_order).definition
     choice = next(s for s in d["States"].values() if s["Type"] == "Choice")
     # a dict is never ordered against an int: the test always fails the run
     assert choice["Choices"][0]["Next"] == "TypeError_comparison"
-    d = _compile(cp.order_vs_int).definition
+    d = compile_jsonpath(cp.order_vs_int).definition
     choice = next(s for s in d["States"].values() if s["Type"] == "Choice")
     first = choice["Choices"][0]
     assert first["Next"] == "TypeError_comparison"
@@ -119,7 +114,7 @@ def test_type_error_is_tested_first_and_fails_the_run() -> None:
 
 def test_a_map_item_compared_in_a_while() -> None:
     """The Map's item is assigned on entry to its body: the while's Pass may carry it."""
-    d = _compile(cp.while_in_map).definition
+    d = compile_jsonpath(cp.while_in_map).definition
     (m,) = [s for s in d["States"].values() if s["Type"] == "Map"]
     inner = m["ItemProcessor"]["States"]
     assert any(s["Type"] == "Choice" for s in inner.values())
@@ -129,5 +124,5 @@ def test_a_map_item_compared_in_a_while() -> None:
 def test_equality_never_fails_the_run() -> None:
     """Python's `==` never raises: no Choice of an equality goes to a Fail."""
     for wf in (cp.equals_vs_typed, cp.equals_vs_constants):
-        d = _compile(wf).definition
+        d = compile_jsonpath(wf).definition
         assert not any(s["Type"] == "Fail" for s in d["States"].values()), wf.__name__

@@ -12,14 +12,22 @@ from typing import Any
 
 import pytest
 
-from pyflow.compiler import compile_file, compile_workflow
+from pyflow.compiler import compile_file
 from pyflow.diagnostics import CompileError
 from pyflow.local import run_definition
 from tests.aslvalidator import validate_all
 from tests.differential.engines import Outcome, native
 from tests.differential.programs import exprs, loops
 from tests.jsonpath import concat_programs as cp
-from tests.jsonpath.test_jsonpath import _load_example, moto_runner, run_moto  # noqa: F401 - the fixture
+from tests.jsonpath.test_jsonpath import (  # noqa: F401 - moto_runner is a fixture
+    assert_pf130,
+    case_id,
+    compile_jsonpath,
+    _load_example,
+    moto_runner,
+    run_local,
+    run_moto,
+)
 from tests.jsonpath.test_structured import run_local
 
 wait_for_trigger_time = _load_example("wait_states").wait_for_trigger_time
@@ -71,17 +79,9 @@ REJECTED = {
 }
 
 
-def _id(value: Any) -> str:
-    return getattr(value, "__name__", None) or json.dumps(value)[:40]
-
-
-def _compile(wf: Any) -> Any:
-    return compile_workflow(wf, query_language="jsonpath")
-
-
-@pytest.mark.parametrize("wf,execution_input", CASES, ids=_id)
+@pytest.mark.parametrize("wf,execution_input", CASES, ids=case_id)
 def test_concat_agrees_with_native(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:  # noqa: F811
-    compiled = _compile(wf)
+    compiled = compile_jsonpath(wf)
     assert '"Assign"' not in compiled.json and "{%" not in compiled.json
     expected = native(wf, execution_input)
     on_moto = run_moto(moto_runner, compiled, execution_input)
@@ -94,18 +94,15 @@ def test_concat_agrees_with_native(wf: Any, execution_input: dict[str, Any], mot
     assert expected.agrees_with(on_local), f"native={expected} local={on_local}"
 
 
-@pytest.mark.parametrize("wf", list(REJECTED), ids=_id)
+@pytest.mark.parametrize("wf", list(REJECTED), ids=case_id)
 def test_what_stays_pf130(wf: Any) -> None:
-    with pytest.raises(CompileError) as info:
-        _compile(wf)
-    assert {d.code for d in info.value.diagnostics} == {"PF130"}, info.value.render()
-    assert any(REJECTED[wf] in d.message for d in info.value.diagnostics), info.value.render()
+    assert_pf130(wf, REJECTED[wf])
 
 
 def test_concat_definitions_pass_asl_validator() -> None:
-    definitions = {wf.__name__: _compile(wf).definition for wf, _ in CASES}
+    definitions = {wf.__name__: compile_jsonpath(wf).definition for wf, _ in CASES}
     for wf in (loops.with_break, loops.accumulate_onto_list):
-        definitions[wf.__name__] = _compile(wf).definition
+        definitions[wf.__name__] = compile_jsonpath(wf).definition
     problems = validate_all(definitions)
     assert not problems, json.dumps(problems, indent=2)
 
@@ -122,7 +119,7 @@ def _states(definition: dict[str, Any]) -> list[dict[str, Any]]:
 def test_flattening_reads_the_staged_pair() -> None:
     """`xs + [x]` in the first state: one Pass stores the pair beside the input (and checks
     that the parameter annotated `list` is one), the return reads it flattened (2 states)."""
-    d = _compile(cp.append).definition
+    d = compile_jsonpath(cp.append).definition
     first = d["States"][d["StartAt"]]
     assert first == {"Type": "Pass", "Parameters": {"c1.$": "States.Array($.xs, States.Array($.x))",
                                                     "list1.$": "States.ArrayLength($.xs)"},
@@ -145,7 +142,7 @@ def test_accumulator_loop_cost() -> None:
     the Pass that reads the item, the `if`, and two Passes for the append: 5 transitions, one
     more than if an intrinsic concatenated arrays (a hand-written JSONPath machine needs the
     same two Passes: no single state can build the pair and read it flattened)."""
-    compiled = _compile(loops.with_break)
+    compiled = compile_jsonpath(loops.with_break)
     kinds = Counter(s["Type"] for s in compiled.definition["States"].values())
     # the Fail is Python's TypeError for `x > 5` when an item is not a number (guarded rule)
     assert kinds == {"Pass": 5, "Choice": 2, "Fail": 1}

@@ -5,18 +5,16 @@ that stay Choice loops append with `acc + [x]` (a Pass stores `States.Array(acc,
 the next reads it flattened with `[*][*]`)."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
-from pyflow.compiler import compile_workflow
 from pyflow.diagnostics import CompileError
 from pyflow.local import run_definition
 from tests.differential.engines import Outcome, native
 from tests.differential.programs import loops
 from tests.differential.test_loops import CASES, MAPPED, states
-from tests.jsonpath.test_jsonpath import moto_runner, run_moto  # noqa: F401 - the fixture
+from tests.jsonpath.test_jsonpath import case_id, compile_jsonpath, moto_runner, run_moto  # noqa: F401 - the fixture
 
 # the programs JSONPath cannot express (`+` of untyped numbers, a comparison or formatting of
 # an untyped value, `d[k] = v`, indexing an untyped value with a variable, a `finally` that
@@ -30,22 +28,14 @@ EXPRESSIBLE = {wf for wf, _ in CASES} - REJECTED
 MAPPED_EXPRESSIBLE = set(MAPPED) - REJECTED
 
 
-def _id(value: Any) -> str:
-    return getattr(value, "__name__", None) or json.dumps(value)[:40]
-
-
-def _compile(wf: Any) -> Any:
-    return compile_workflow(wf, query_language="jsonpath")
-
-
-@pytest.mark.parametrize("wf,execution_input", CASES, ids=_id)
+@pytest.mark.parametrize("wf,execution_input", CASES, ids=case_id)
 def test_jsonpath_agrees_with_native(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:
     if wf not in EXPRESSIBLE:
         with pytest.raises(CompileError) as info:
-            _compile(wf)
+            compile_jsonpath(wf)
         assert {d.code for d in info.value.diagnostics} == {"PF130"}, info.value.render()
         return
-    compiled = _compile(wf)
+    compiled = compile_jsonpath(wf)
     loops._log.clear()
     expected = native(wf, execution_input)
     loops._log.clear()
@@ -61,9 +51,9 @@ def test_jsonpath_agrees_with_native(wf: Any, execution_input: dict[str, Any], m
     assert expected.agrees_with(on_local), f"native={expected} local={on_local}"
 
 
-@pytest.mark.parametrize("wf", sorted(MAPPED_EXPRESSIBLE, key=_id), ids=_id)
+@pytest.mark.parametrize("wf", sorted(MAPPED_EXPRESSIBLE, key=case_id), ids=case_id)
 def test_map_uses_items_path_and_item_selector(wf: Any) -> None:
-    definition = _compile(wf).definition
+    definition = compile_jsonpath(wf).definition
     state = next(s for s in states(definition) if s["Type"] == "Map")  # in a Parallel branch too
     assert state["MaxConcurrency"] == 1
     assert state["ItemsPath"].startswith("$")

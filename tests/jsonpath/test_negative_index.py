@@ -12,12 +12,17 @@ from typing import Any
 
 import pytest
 
-from pyflow.compiler import compile_workflow
 from pyflow.diagnostics import CompileError
 from tests.aslvalidator import validate_all
 from tests.differential.engines import native
 from tests.jsonpath import index_programs as ip
-from tests.jsonpath.test_jsonpath import assert_agree, moto_runner  # noqa: F401 - the fixture
+from tests.jsonpath.test_jsonpath import (  # noqa: F401 - moto_runner is a fixture
+    assert_jsonpath_agrees,
+    assert_pf130,
+    case_id,
+    compile_jsonpath,
+    moto_runner,
+)
 
 LISTS: list[Any] = [[], [1], [1, "b"], ["a", None, {"k": [1]}], [[1], [2, 3], [], 4.5, True]]
 
@@ -39,19 +44,9 @@ REJECTED = {
 }
 
 
-def _id(value: Any) -> str:
-    return getattr(value, "__name__", None) or json.dumps(value)[:48]
-
-
-def _compile(wf: Any) -> Any:
-    return compile_workflow(wf, query_language="jsonpath")
-
-
-@pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
+@pytest.mark.parametrize("wf,execution_input", ALL, ids=case_id)
 def test_agrees_with_native(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:
-    compiled = _compile(wf)
-    assert '"Assign"' not in compiled.json
-    assert_agree(wf, compiled, execution_input, moto_runner)
+    assert_jsonpath_agrees(wf, execution_input, moto_runner)
 
 
 def test_inputs_cover_every_outcome() -> None:
@@ -65,22 +60,19 @@ def test_inputs_cover_every_outcome() -> None:
     assert native(ip.as_argument, {"xs": [1], "n": 0}).output == 1
 
 
-@pytest.mark.parametrize("wf", sorted(REJECTED, key=_id), ids=_id)
+@pytest.mark.parametrize("wf", sorted(REJECTED, key=case_id), ids=case_id)
 def test_what_stays_pf130(wf: Any) -> None:
-    with pytest.raises(CompileError) as info:
-        _compile(wf)
-    assert {d.code for d in info.value.diagnostics} == {"PF130"}, info.value.render()
-    assert any(REJECTED[wf] in d.message for d in info.value.diagnostics), info.value.render()
+    assert_pf130(wf, REJECTED[wf])
 
 
 def test_every_definition_passes_asl_validator() -> None:
-    problems = validate_all({wf.__name__: _compile(wf).definition for wf in CASES})
+    problems = validate_all({wf.__name__: compile_jsonpath(wf).definition for wf in CASES})
     assert not problems, json.dumps(problems, indent=2)
 
 
 def test_no_state_of_its_own() -> None:
     """`return xs[-1]` is one Pass: the index is an intrinsic expression, no state computes it."""
-    d = _compile(ip.last).definition
+    d = compile_jsonpath(ip.last).definition
     assert Counter(s["Type"] for s in d["States"].values()) == {"Pass": 1}
     value = d["States"][d["StartAt"]]["Parameters"]["return.$"]
     assert value == ("States.ArrayGetItem(States.ArrayGetItem(States.ArrayPartition($.xs, States.ArrayLength($.xs)), "

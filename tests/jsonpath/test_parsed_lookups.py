@@ -11,13 +11,17 @@ from typing import Any
 
 import pytest
 
-from pyflow.compiler import compile_workflow
 from pyflow.testing import assert_agrees
 from tests.aslvalidator import validate_all
 from tests.differential.engines import native
 from tests.differential.programs import boundaries
 from tests.jsonpath import lookup_programs as lp
-from tests.jsonpath.test_jsonpath import assert_agree, moto_runner  # noqa: F401 - the fixture
+from tests.jsonpath.test_jsonpath import (  # noqa: F401 - moto_runner is a fixture
+    assert_jsonpath_agrees,
+    case_id,
+    compile_jsonpath,
+    moto_runner,
+)
 
 # (not a text that is no JSON: Python's error is JSONDecodeError, which the differential
 # harness does not count among the data errors an engine may report as its own)
@@ -32,19 +36,9 @@ CASES: dict[Any, list[dict[str, Any]]] = {
 ALL = [(wf, i) for wf, inputs in CASES.items() for i in inputs]
 
 
-def _id(value: Any) -> str:
-    return getattr(value, "__name__", None) or json.dumps(value)[:48]
-
-
-def _compile(wf: Any) -> Any:
-    return compile_workflow(wf, query_language="jsonpath")
-
-
-@pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
+@pytest.mark.parametrize("wf,execution_input", ALL, ids=case_id)
 def test_agrees_with_native(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:
-    compiled = _compile(wf)
-    assert '"Assign"' not in compiled.json
-    assert_agree(wf, compiled, execution_input, moto_runner)
+    assert_jsonpath_agrees(wf, execution_input, moto_runner)
 
 
 def test_inputs_cover_every_outcome() -> None:
@@ -62,12 +56,12 @@ def test_nested_failure_cause_runs_locally(x: int) -> None:
 
 
 def test_every_definition_passes_asl_validator() -> None:
-    problems = validate_all({wf.__name__: _compile(wf).definition for wf in list(CASES) + [boundaries.parent]})
+    problems = validate_all({wf.__name__: compile_jsonpath(wf).definition for wf in list(CASES) + [boundaries.parent]})
     assert not problems, json.dumps(problems, indent=2)
 
 
 def test_one_pass_stores_the_dict() -> None:
-    d = _compile(lp.parsed_fields).definition
+    d = compile_jsonpath(lp.parsed_fields).definition
     assert Counter(s["Type"] for s in d["States"].values()) == {"Pass": 2}
     first = d["States"][d["StartAt"]]
     assert first["Parameters"] == {"inner.$": "States.StringToJson($.doc)"}

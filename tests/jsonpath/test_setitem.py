@@ -14,14 +14,19 @@ from typing import Any
 
 import pytest
 
-from pyflow.compiler import compile_workflow
 from pyflow.diagnostics import CompileError
 from pyflow.testing import assert_agrees
 from tests.aslvalidator import validate_all
 from tests.differential.engines import native
 from tests.differential.programs import exprs, loops
 from tests.jsonpath import setitem_programs as sp
-from tests.jsonpath.test_jsonpath import assert_agree, moto_runner  # noqa: F401 - the fixture
+from tests.jsonpath.test_jsonpath import (  # noqa: F401 - moto_runner is a fixture
+    assert_jsonpath_agrees,
+    assert_pf130,
+    case_id,
+    compile_jsonpath,
+    moto_runner,
+)
 
 KEYS = ["k", "", "const", "a", "it's", 'say "hi"', "back\\slash", "{}", "{", "}}", "é☃ \n", "😀\t\u0001",
         "'\\\"{}"]
@@ -52,19 +57,9 @@ REJECTED = {
 }
 
 
-def _id(value: Any) -> str:
-    return getattr(value, "__name__", None) or json.dumps(value)[:48]
-
-
-def _compile(wf: Any) -> Any:
-    return compile_workflow(wf, query_language="jsonpath")
-
-
-@pytest.mark.parametrize("wf,execution_input", ALL, ids=_id)
+@pytest.mark.parametrize("wf,execution_input", ALL, ids=case_id)
 def test_agrees_with_native(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:
-    compiled = _compile(wf)
-    assert '"Assign"' not in compiled.json
-    assert_agree(wf, compiled, execution_input, moto_runner)
+    assert_jsonpath_agrees(wf, execution_input, moto_runner)
 
 
 @pytest.mark.parametrize("execution_input", [{"keys": []}, {"keys": ["a", "}{", "a"]}], ids=json.dumps)
@@ -82,22 +77,19 @@ def test_inputs_cover_every_outcome() -> None:
     assert native(sp.spreads, {"d": {"k": "old"}, "x": 1, "k": "k"}).output[2:4] == [{"k": "old"}, {"k": 0}]
 
 
-@pytest.mark.parametrize("wf", sorted(REJECTED, key=_id), ids=_id)
+@pytest.mark.parametrize("wf", sorted(REJECTED, key=case_id), ids=case_id)
 def test_what_stays_pf130(wf: Any) -> None:
-    with pytest.raises(CompileError) as info:
-        _compile(wf)
-    assert {d.code for d in info.value.diagnostics} == {"PF130"}, info.value.render()
-    assert any(REJECTED[wf] in d.message for d in info.value.diagnostics), info.value.render()
+    assert_pf130(wf, REJECTED[wf])
 
 
 def test_every_definition_passes_asl_validator() -> None:
-    problems = validate_all({wf.__name__: _compile(wf).definition for wf in CASES})
+    problems = validate_all({wf.__name__: compile_jsonpath(wf).definition for wf in CASES})
     assert not problems, json.dumps(problems, indent=2)
 
 
 def test_no_state_of_its_own() -> None:
     """`d[k] = 1; return d` (d of unknown type) is one Pass."""
-    d = _compile(sp.on_unknown).definition
+    d = compile_jsonpath(sp.on_unknown).definition
     assert Counter(s["Type"] for s in d["States"].values()) == {"Pass": 1}
     assert d["States"][d["StartAt"]]["Parameters"]["return.$"] == (
         "States.JsonMerge($.d, States.StringToJson(States.Format('{}{}:{}{}', States.Base64Decode('ew=='), "

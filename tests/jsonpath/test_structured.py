@@ -11,14 +11,20 @@ from typing import Any
 
 import pytest
 
-from pyflow.compiler import compile_workflow
 from pyflow.diagnostics import CompileError
 from tests.aslvalidator import validate_all
 from tests.differential.engines import Outcome, native
 from tests.differential.programs import concurrency, errors
 from tests.differential.test_structured import CASES as STRUCT_CASES
 from tests.jsonpath import programs
-from tests.jsonpath.test_jsonpath import moto_runner, run_moto  # noqa: F401 - the fixture
+from tests.jsonpath.test_jsonpath import (  # noqa: F401 - moto_runner is a fixture
+    assert_pf130,
+    case_id,
+    compile_jsonpath,
+    moto_runner,
+    run_local,
+    run_moto,
+)
 
 # Programs JSONPath cannot express, each with the construct the diagnostic names.
 REJECTED = {
@@ -42,14 +48,6 @@ CASES = list(STRUCT_CASES) + OWN_CASES
 # moto deviations (the run must still not go on with a different value):
 # a JSONPath filter that selects nothing fails on moto (AWS and pyflow's runner: []).
 MOTO_EMPTY_FILTER = {(concurrency.comprehension, json.dumps({"xs": []}))}
-
-
-def _id(value: Any) -> str:
-    return getattr(value, "__name__", None) or json.dumps(value)[:40]
-
-
-def _compile(wf: Any) -> Any:
-    return compile_workflow(wf, query_language="jsonpath")
 
 
 def run_local(compiled: Any, execution_input: dict[str, Any]) -> Outcome:
@@ -91,15 +89,12 @@ def _uses_nested(compiled: Any) -> bool:
     return "states:startExecution" in compiled.json
 
 
-@pytest.mark.parametrize("wf,execution_input", CASES, ids=_id)
+@pytest.mark.parametrize("wf,execution_input", CASES, ids=case_id)
 def test_structured_on_jsonpath(wf: Any, execution_input: dict[str, Any], moto_runner: Any) -> None:  # noqa: F811
     if wf in REJECTED:
-        with pytest.raises(CompileError) as info:
-            _compile(wf)
-        assert {d.code for d in info.value.diagnostics} == {"PF130"}, info.value.render()
-        assert any(REJECTED[wf] in d.message for d in info.value.diagnostics), info.value.render()
+        assert_pf130(wf, REJECTED[wf])
         return
-    compiled = _compile(wf)
+    compiled = compile_jsonpath(wf)
     assert '"Assign"' not in compiled.json and "{%" not in compiled.json
     _reset(compiled)
     expected = native(wf, execution_input)
@@ -120,12 +115,12 @@ def _definitions() -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for wf, _ in CASES:
         if wf not in REJECTED and wf.__name__ not in out:
-            compiled = _compile(wf)
+            compiled = compile_jsonpath(wf)
             out[wf.__name__] = compiled.definition
             for child in compiled.nested:
                 out[child.name] = child.definition
     for wf in (programs.activity_flow, programs.callback_flow):
-        out[wf.__name__] = _compile(wf).definition
+        out[wf.__name__] = compile_jsonpath(wf).definition
     return out
 
 
@@ -141,13 +136,13 @@ def test_no_variables_in_structured_definitions() -> None:
 
 
 def test_catch_order_result_path_and_retry() -> None:
-    d = _compile(errors.pay).definition
+    d = compile_jsonpath(errors.pay).definition
     charge = d["States"]["charge"]
     assert [c["ErrorEquals"][0] for c in charge["Catch"]] == ["PaymentDeclined", "ValueError", "States.ALL"]
     assert charge["Catch"][0]["ResultPath"] == "$.err"
     reraise = next(s for s in d["States"].values() if s["Type"] == "Fail")
     assert reraise == {"Type": "Fail", "ErrorPath": "$.pf_error1.Error", "CausePath": "$.pf_error1.Cause"}
-    flaky = _compile(errors.with_retry).definition["States"]["flaky"]
+    flaky = compile_jsonpath(errors.with_retry).definition["States"]["flaky"]
     assert flaky["Retry"] == [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 3,
                                "BackoffRate": 2.0}]
 
@@ -156,7 +151,7 @@ def test_parallel_merges_branch_results_by_name() -> None:
     """A branch that exports one variable outputs it bare; the return right after the
     Parallel is its ResultSelector (no Pass), reading the branch outputs as ``$[i]``; a
     constant assigned before it is the branches' input (``Parameters``)."""
-    d = _compile(concurrency.parallel_sum).definition
+    d = compile_jsonpath(concurrency.parallel_sum).definition
     assert list(d["States"]) == ["Parallel"]  # `base = 100` is the branches' input: no Pass stores it
     par = d["States"]["Parallel"]
     assert par["Parameters"] == {"base": 100}
@@ -167,27 +162,27 @@ def test_parallel_merges_branch_results_by_name() -> None:
 
 
 def test_map_passes_outer_locals_through_item_selector() -> None:
-    d = _compile(programs.map_outer).definition
+    d = compile_jsonpath(programs.map_outer).definition
     m = next(s for s in d["States"].values() if s["Type"] == "Map")
     assert "$$.Map.Item.Value" in m["ItemSelector"].values()
     assert m["ItemSelector"]["by.$"] == "$.by"
     assert m["MaxConcurrency"] == 3
-    maps = [s for s in _compile(concurrency.comprehension).definition["States"].values() if s["Type"] == "Map"]
+    maps = [s for s in compile_jsonpath(concurrency.comprehension).definition["States"].values() if s["Type"] == "Map"]
     assert sorted(m.get("MaxConcurrency", 0) for m in maps) == [0, 0, 0, 2]
 
 
 def test_nested_activity_callback_resources() -> None:
-    nested = _compile(programs.nested_parent)
+    nested = compile_jsonpath(programs.nested_parent)
     task = next(s for s in nested.definition["States"].values() if s["Type"] == "Task")
     assert task["Resource"] == "arn:aws:states:::states:startExecution.sync:2"
     assert task["Parameters"]["StateMachineArn"] == "${child_double}"
-    act = next(s for s in _compile(programs.activity_flow).definition["States"].values() if s["Type"] == "Task")
+    act = next(s for s in compile_jsonpath(programs.activity_flow).definition["States"].values() if s["Type"] == "Task")
     assert act["Resource"] == "${review_job}"
-    cb = next(s for s in _compile(programs.callback_flow).definition["States"].values() if s["Type"] == "Task")
+    cb = next(s for s in compile_jsonpath(programs.callback_flow).definition["States"].values() if s["Type"] == "Task")
     assert cb["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
     assert cb["Parameters"]["Payload"]["token.$"] == "$$.Task.Token"
 
 
 def test_state_counts() -> None:
-    kinds = Counter(s["Type"] for s in _compile(errors.reraise).definition["States"].values())
+    kinds = Counter(s["Type"] for s in compile_jsonpath(errors.reraise).definition["States"].values())
     assert kinds == {"Task": 2, "Fail": 1}
