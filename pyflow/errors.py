@@ -10,6 +10,13 @@ import json
 from typing import Any
 
 
+# DESIGN §1: Python's data errors (raised evaluating an expression), which a compiled run may
+# report as the engine's own error instead (ENGINE_DATA_ERRORS, in the order a Catch lists them).
+DATA_ERRORS = ("KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "AttributeError",
+               "UnboundLocalError")
+ENGINE_DATA_ERRORS = ("States.QueryEvaluationError", "States.Runtime", "States.IntrinsicFailure")
+
+
 class Error(Exception):
     """Base of every error a workflow can raise or catch by ASL name.
 

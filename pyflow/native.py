@@ -27,6 +27,7 @@ from __future__ import annotations
 import __future__
 import ast
 import contextlib
+import builtins
 import contextvars
 import datetime as _dt
 import inspect
@@ -251,7 +252,7 @@ def _iso(when: _dt.datetime) -> str:
 # state (a Task, a nested execution, a Parallel, a Map), seen by a Catch. None: an
 # error Python raised while evaluating an expression (a data error).
 _ORIGIN = "_pyflow_origin"
-DATA_ERRORS = (KeyError, IndexError, TypeError, ZeroDivisionError, ValueError, AttributeError, UnboundLocalError)
+DATA_ERRORS = tuple(getattr(builtins, name) for name in _errors.DATA_ERRORS)
 
 
 def mark_origin(exc: BaseException, origin: str) -> None:

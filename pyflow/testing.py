@@ -15,18 +15,17 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pyflow import errors as _errors
 from pyflow.local import DefinitionError, Execution, run_definition, send_task_failure, send_task_success
 
 __all__ = ["DisagreementError", "Execution", "assert_agrees", "compile_for_test", "run", "send_task_failure",
            "send_task_success"]
 
-# DESIGN §1: a Python data error may surface as the engine's own error.
 # DESIGN §1: Python's data errors may surface as the engine's own error names. A
 # missing input field (pyflow.MissingInput natively) fails the first state that reads
 # it with States.QueryEvaluationError (docs/semantics.md).
-DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "AttributeError",
-               "UnboundLocalError", "pyflow.MissingInput"}
-ENGINE_DATA_ERRORS = {"States.QueryEvaluationError", "States.Runtime", "States.IntrinsicFailure"}
+DATA_ERRORS = {*_errors.DATA_ERRORS, "pyflow.MissingInput"}
+ENGINE_DATA_ERRORS = set(_errors.ENGINE_DATA_ERRORS)
 
 
 class DisagreementError(AssertionError):

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import libcst as cst
 
 from pyflow import ir
+from pyflow.errors import DATA_ERRORS, ENGINE_DATA_ERRORS
 from pyflow.cfg import out_edges
 from pyflow.frontend.modules import FunctionInfo, _option_expr, error_ref, literal, retry_problems
 
@@ -29,9 +30,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from pyflow.frontend.lower import FunctionLowerer, Frontier
 
 CATCHABLE = (ir.TaskCall, ir.Parallel, ir.MapState)
-DATA_ERRORS = {"KeyError", "IndexError", "TypeError", "ZeroDivisionError", "ValueError", "AttributeError",
-               "UnboundLocalError"}
-ENGINE_DATA_ERRORS = ["States.QueryEvaluationError", "States.Runtime", "States.IntrinsicFailure"]
 
 
 @dataclass
