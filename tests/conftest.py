@@ -6,6 +6,15 @@ import os
 import shutil
 import tempfile
 
+from hypothesis import settings
+
+# CI is deterministic: every hypothesis test draws the same examples each run (a test's own
+# @settings keeps this unless it says otherwise). Random exploration runs outside CI:
+# PYFLOW_HYPOTHESIS=explore python -m pytest ...; what it finds becomes a test.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("explore" if os.environ.get("PYFLOW_HYPOTHESIS") == "explore" else "ci")
+
 _CACHE: list[str] = []
 
 
