@@ -86,7 +86,9 @@ def _compile_file(path: Path, function: str, query_language: str | None,
     info = mod.functions.get(function)
     if info is None or info.kind != "workflow":
         what = "is not defined" if info is None else f"is a @{info.kind}" if info.kind else "is not decorated with @workflow"
-        span = mod.span(info.node.name) if info is not None else Span(os.path.relpath(path), 1, 1)
+        # A name the module does not define is a usage error (exit 2, docs/cli.md): there is no
+        # line to point at. One that names the wrong kind of function points at it (exit 1).
+        span = mod.span(info.node.name) if info is not None else None
         workflows = sorted(f.name for f in mod.functions.values() if f.kind == "workflow")
         reporter.error("PF003", f"{function!r} {what} in {path}", span,
                        help=("workflows here: " + ", ".join(workflows)) if workflows else "decorate a function with @workflow")

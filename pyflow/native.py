@@ -155,14 +155,41 @@ def input_copy(value: Any, what: str | Callable[[], str]) -> Any:
         raise TypeError(f"{what() if callable(what) else what} is not JSON: {exc}") from None
 
 
+TaskObserver = Callable[[str, str, Any], None]
+_observer: contextvars.ContextVar[TaskObserver | None] = contextvars.ContextVar("pyflow_native_observer", default=None)
+
+
+@contextlib.contextmanager
+def observing(observer: TaskObserver) -> Iterator[None]:
+    """Tell ``observer(event, task, value)`` of every task call of native runs in this context:
+    ``("call", name, {"args": [...], "kwargs": {...}})``, then ``("result", name, value)`` or
+    ``("error", name, exception)``. A native run has no states to trace; its task calls are
+    what ``pyflow run --native --trace`` can show."""
+    token = _observer.set(observer)
+    try:
+        yield
+    finally:
+        _observer.reset(token)
+
+
 def call_task(name: str, call: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """One task (or activity) invocation as Lambda makes it: ``call`` gets JSON copies of
     the arguments, runs as code outside the workflow, and its result is marshalled."""
     payload = tuple(input_copy(a, lambda: f"an argument of task {name!r}") for a in args)
     named = {k: input_copy(v, lambda k=k: f"argument {k!r} of task {name!r}") for k, v in kwargs.items()}
-    with outside_workflow():
-        result = call(*payload, **named)
-    return task_result(result)
+    observer = _observer.get()
+    if observer is not None:
+        observer("call", name, {"args": list(payload), "kwargs": named})
+    try:
+        with outside_workflow():
+            result = task_result(call(*payload, **named))
+    except BaseException as exc:
+        if observer is not None:
+            observer("error", name, exc)
+        raise
+    if observer is not None:
+        observer("result", name, result)
+    return result
 
 
 def output_copy(value: Any, workflow: str) -> Any:

@@ -58,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
             compiled = compile_workflow(target, query_language=args.query_language)
         except CompileError as exc:
             print(exc.render(), file=sys.stderr)
-            return EXIT_USER
+            from pyflow.cli._common import compile_error_status
+
+            return compile_error_status(exc)
         definition = compiled.definition
         lambda_tasks = {t.name: t.existing_arn for t in compiled.tasks if t.existing_arn}
         activities = tuple(compiled.activities)

@@ -10,6 +10,7 @@ invalid definition, a module that fails to import), 2 usage error (a bad target 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import json
@@ -122,13 +123,46 @@ def _print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
-def _run_native(workflow: Any, execution_input: Any, as_json: bool) -> int:
+def _native_trace_printer(event: str, task: str, value: Any) -> None:
+    """``--native --trace``: a native run enters no states; it shows each task call instead."""
+    from pyflow.errors import error_cause, error_name
+
+    if event == "call":
+        args = ", ".join([json.dumps(a, default=str) for a in value["args"]]
+                         + [f"{k}={json.dumps(v, default=str)}" for k, v in value["kwargs"].items()])
+        print(f"-> {task}({args})", file=sys.stderr)
+    elif event == "result":
+        print(f"<- {task} output: {json.dumps(value, default=str)}", file=sys.stderr)
+    else:
+        print(f"!! {task} failed: {error_name(value)}: {error_cause(value)}", file=sys.stderr)
+
+
+def _print_user_traceback(exc: BaseException) -> None:
+    """Native code is the user's own Python: where it failed is worth a traceback, of the
+    user's frames only (pyflow's own frames between a workflow and its tasks say nothing)."""
+    import traceback
+    from pathlib import Path
+
+    import pyflow
+
+    ours = str(Path(pyflow.__file__).resolve().parent)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not str(Path(f.filename).resolve()).startswith(ours)]
+    if frames:
+        print("Traceback (most recent call last):", file=sys.stderr)
+        print("".join(traceback.format_list(frames)), end="", file=sys.stderr)
+    print("".join(traceback.format_exception_only(exc)), end="", file=sys.stderr)
+
+
+def _run_native(workflow: Any, execution_input: Any, as_json: bool, trace: bool = False) -> int:
+    from pyflow import native
     from pyflow.api import virtual_time
     from pyflow.errors import error_cause, error_name
 
     if not hasattr(workflow, "run"):
         raise UsageError(f"{workflow!r} is not a @workflow function")
-    with virtual_time():
+    observing = native.observing(_native_trace_printer) if trace else contextlib.nullcontext()
+    with virtual_time(), observing:
         try:
             output = workflow.run(execution_input)
         except Exception as exc:  # noqa: BLE001 - the workflow's failure is the run's result
@@ -136,6 +170,7 @@ def _run_native(workflow: Any, execution_input: Any, as_json: bool) -> int:
             if as_json:
                 _print_json({"status": "FAILED", "error": error, "cause": cause, "transitions": 0})
             else:
+                _print_user_traceback(exc)
                 print(f"pyflow: execution failed: {error}: {cause}", file=sys.stderr)
             return EXIT_FAILED_EXECUTION
     if as_json:
@@ -191,7 +226,7 @@ def _main(args: argparse.Namespace) -> int:
     else:
         workflow = load_workflow(args.target)
         if args.native:
-            return _run_native(workflow, execution_input, args.as_json)
+            return _run_native(workflow, execution_input, args.as_json, args.trace)
         definition, tasks, machines = _compile(workflow, args.query_language)
     try:
         ex = run_definition(definition, execution_input, tasks=tasks, trace=trace, state_machines=machines)

@@ -56,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
         compiled = compile_source(args.target, args.query_language)
     except CompileError as exc:
         print(exc.render(), file=sys.stderr)
-        return EXIT_USER
+        from pyflow.cli._common import compile_error_status
+
+        return compile_error_status(exc)
     except (FileNotFoundError, ModuleNotFoundError) as exc:
         print(f"pyflow synth: error: {exc}", file=sys.stderr)
         return EXIT_USER
