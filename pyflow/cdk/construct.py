@@ -298,6 +298,11 @@ class Workflow(Construct):
         )
         self.policy_document: dict[str, Any] = workflow_policy(compiled)
         for statement in self.policy_document.get("Statement", []):
+            if statement.get("Effect") == "Deny":
+                # pyflow.iam's document for a machine that needs nothing is the guide's Deny-all
+                # (a policy must hold a statement). In a role, a Deny overrides the logging,
+                # X-Ray and grant permissions CDK adds to the same role: no statement instead.
+                continue
             self.role.add_to_policy(iam.PolicyStatement.from_json(self._resolve(statement)))
 
         log_options = _log_options(logs if logs is not None else opts.get("logs"))
