@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         render = getattr(warning, "render", None)
         print(render() if callable(render) else f"warning: {warning}", file=sys.stderr)
 
+    _print_policy_warnings(compiled)
+
     from pyflow.cdk.assets import AssetError
     from pyflow.cdk.synth import synthesize
 
@@ -76,6 +78,25 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USER
     print(template)
     return EXIT_OK
+
+
+def _print_policy_warnings(compiled: Any) -> None:
+    """The same ``Resource: "*"`` warnings ``pyflow policy`` prints, for every role the
+    stack gets (the workflow's and each nested workflow's): a deploy is where they matter."""
+    from pyflow.iam.policy import analyze_definition
+
+    seen: set[str] = set()
+    pending = [compiled]
+    while pending:
+        wf = pending.pop(0)
+        pending.extend(getattr(wf, "nested", ()))
+        existing = {t.name: t.existing_arn for t in wf.tasks if t.existing_arn}
+        result = analyze_definition(wf.definition, lambda_tasks=existing, activities=tuple(wf.activities))
+        for warning in result.warnings:
+            line = f"warning: {wf.name}: {warning.message}" if wf is not compiled else f"warning: {warning.message}"
+            if line not in seen:
+                seen.add(line)
+                print(line, file=sys.stderr)
 
 
 def _valid_stack_name(name: str) -> bool:

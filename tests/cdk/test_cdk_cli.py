@@ -74,3 +74,16 @@ def test_synth_with_the_real_compiler(tmp_path: Path) -> None:
     template = Path(run.stdout.strip())
     errors = [m for m in lint_all(template.read_text()) if m.rule.id.startswith("E")]
     assert errors == [], [f"{m.rule.id} {m.message}" for m in errors]
+
+
+def test_synth_prints_the_policy_warnings(tmp_path: Path) -> None:
+    """A deploy is where a ``Resource: "*"`` grant matters: synth warns as ``pyflow policy`` does."""
+    target = "examples/order_processing_aws.py:process_order_aws"
+    policy = subprocess.run([sys.executable, "-m", "pyflow.cli", "policy", target],
+                            capture_output=True, text=True, cwd=REPO, timeout=300)
+    expected = [line for line in policy.stderr.splitlines() if line.startswith("warning:")]
+    assert expected, "the example has grants on \"*\""
+    run = subprocess.run([sys.executable, "-m", "pyflow.cli", "synth", target, "-o", str(tmp_path / "cdk.out")],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert [line for line in run.stderr.splitlines() if line.startswith("warning:")] == expected
