@@ -87,6 +87,19 @@ def workflow_policy(compiled: CompiledWorkflow) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- helpers
+def _task_modules(compiled: CompiledWorkflow) -> dict[Path, tuple[str, ...]]:
+    """The modules of every task of the workflow tree, by the source root they import from:
+    an asset holds these and what they import, nothing else of the directory."""
+    found: dict[Path, set[str]] = {}
+    pending = [compiled]
+    while pending:
+        wf = pending.pop()
+        pending.extend(wf.nested)
+        for info in wf.tasks:
+            found.setdefault(info.root, set()).add(info.module)
+    return {root: tuple(sorted(names)) for root, names in found.items()}
+
+
 def definition_text(compiled: CompiledWorkflow, *, comment: str | None, timeout: Any) -> str:
     """The definition to deploy: ``compiled.json``, with ``Comment`` and ``TimeoutSeconds``
     set when given.
@@ -212,6 +225,7 @@ class _Shared:
     workflows: dict[str, "Workflow"] = field(default_factory=dict)
     code: dict[Path, lambda_.Code] = field(default_factory=dict)
     building: set[str] = field(default_factory=set)
+    modules: dict[Path, tuple[str, ...]] = field(default_factory=dict)  # per source root: the task modules
 
 
 # --------------------------------------------------------------------------- construct
@@ -267,6 +281,7 @@ class Workflow(Construct):
                 overrides=dict(existing or {}),
                 exclude=tuple(Path(p) for p in exclude),
                 tracing=tracing if tracing is not None else bool(opts.get("tracing")),
+                modules=_task_modules(compiled),
             )
         self._shared = _shared
         _shared.building.add(compiled.name)
@@ -376,7 +391,8 @@ class Workflow(Construct):
         """One asset per source directory, shared by the functions packaged from it."""
         shared = self._shared
         if root not in shared.code:
-            shared.code[root] = lambda_.Code.from_asset(str(build_asset(root, exclude=shared.exclude)))
+            asset = build_asset(root, exclude=shared.exclude, modules=shared.modules.get(root, ()))
+            shared.code[root] = lambda_.Code.from_asset(str(asset))
         return shared.code[root]
 
     def _activity(self, name: str) -> sfn.IActivity:

@@ -76,8 +76,20 @@ def run(args: argparse.Namespace) -> int:
     except AssetError as exc:
         print(f"pyflow synth: error: {exc}", file=sys.stderr)
         return EXIT_USER
+    _print_asset_sizes()
     print(template)
     return EXIT_OK
+
+
+def _print_asset_sizes() -> None:
+    """What goes into each Lambda function, by size, warned about well before the limit."""
+    from pyflow.cdk.assets import MAX_UNZIPPED_BYTES, WARN_UNZIPPED_BYTES, asset_sizes
+
+    for _, size in sorted(asset_sizes().items()):
+        print(f"asset: {size:,} bytes unzipped (Lambda's limit: {MAX_UNZIPPED_BYTES:,})", file=sys.stderr)
+        if size >= WARN_UNZIPPED_BYTES:
+            print(f"warning: the Lambda code is {size / 2**20:.0f} MiB: keep data files out of the modules "
+                  "the tasks import, or move large dependencies into a layer", file=sys.stderr)
 
 
 def _print_policy_warnings(compiled: Any) -> None:

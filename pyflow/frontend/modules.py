@@ -223,6 +223,17 @@ def _decorator_kind(mod: SourceModule, dec: cst.Decorator) -> tuple[str | None, 
     return None, None
 
 
+def package_root(directory: Path) -> Path:
+    """The directory to put on ``sys.path`` for a module in ``directory``: above every
+    package around it, so ``shop/tasks.py`` is ``shop.tasks`` and its ``from .helpers
+    import ...`` resolves, in the compiler as in Lambda (a bare ``tasks`` cannot import
+    relatively)."""
+    directory = directory.resolve()
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        directory = directory.parent
+    return directory
+
+
 class ModuleLoader:
     """Parses each source file once; resolves imported names to their modules."""
 
@@ -239,7 +250,7 @@ class ModuleLoader:
         path = path.resolve()
         if path in self.cache:
             return self.cache[path]
-        root = (root or path.parent).resolve()
+        root = (root or package_root(path.parent)).resolve()
         try:
             raw = path.read_bytes()
             self.digests[path] = hashlib.sha256(raw).hexdigest()
