@@ -3,7 +3,12 @@ second assignment as a state (the first value may fail and must be evaluated), s
 values cannot stay pending into it and a ``Start`` Pass computes them first. The other
 parameters are then read from the execution input, not from ``$`` (the Pass's output, which
 holds only what it computed). Issues 19 and 21, found by tests/robustness/test_generated.py."""
-from pyflow import workflow
+from pyflow import task, workflow
+
+
+@task
+def echo(value: int) -> int:
+    return value
 
 
 @workflow(query_language="jsonpath")
@@ -68,3 +73,11 @@ def while_after(a: int, xs: list, b: int):
     while a < b:
         a += 1
     return {"a": a, "xs": xs, "b": b}
+
+
+@workflow(query_language="jsonpath")
+def task_replaces(a: int, xs: list, b: int):
+    a = len(xs)
+    a = echo(b)
+    return {"a": a, "xs": xs, "b": b}
+

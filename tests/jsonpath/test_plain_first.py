@@ -26,6 +26,7 @@ CASES = [
     (pf.loop_after, {"a": 1, "xs": [], "b": 3}),
     (pf.while_after, {"a": 1, "xs": [1], "b": 3}),
     (pf.while_after, {"a": 1, "xs": [1], "b": 0}),
+    (pf.task_replaces, {"a": 1, "xs": [1, 2], "b": 4}),
 ]
 
 
