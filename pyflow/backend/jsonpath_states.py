@@ -487,9 +487,17 @@ class JsonPathLowering:
         if n != first or self.g.in_degree(n) != 1:
             return False
         o = op(self.g, n)
-        if d.get("assigns") and self.computes_unread_first(o, ir.simultaneous(list(d["assigns"]), {})):
-            return False  # a Start Pass computes them, and its output is the document
-        return not d.get("assigns") or isinstance(o, (ir.TaskCall, ir.Raise, ir.Return, ir.Assign))
+        if not d.get("assigns"):
+            return True
+        if not isinstance(o, (ir.TaskCall, ir.Raise, ir.Return, ir.Assign)):
+            return False
+        # The entry's values stay pending into ``n`` (its document is the input) exactly when
+        # edge_to's accepts_pending takes them; otherwise a Start Pass computes them and its
+        # output is the document. Both ask refuses_pending, so that they cannot disagree (they
+        # did: ``a = len(xs); a = 0`` kept as a state by fold_assigns got a Start Pass, yet
+        # read the other inputs from ``$``, which no longer held them: issues 19 and 21).
+        env = {x: e for x, e in simul(list(d["assigns"]), {}).items() if e != ir.Var(x)}
+        return not self.refuses_pending(o, env)
 
     # ------------------------------------------------------------------ liveness / definite assignment
     def uses(self, n: int) -> set[str]:
@@ -808,14 +816,8 @@ class JsonPathLowering:
         o = op(self.g, v)
         if self.g.in_degree(v) != 1 or not isinstance(o, PENDING_OPS):
             return False
-        if self.concat_inside(o, env):
-            return False  # lists joined by `+` inside an expression it computes: a Pass stores them first
-        if self.computes_unread_first(o, env):
+        if self.refuses_pending(o, env):
             return False
-        target = getattr(o, "target", None) if isinstance(o, (ir.Assign, ir.TaskCall, ir.MapState)) else None
-        if target is not None and ir.may_fail(env.get(target, ir.Var(target)), inputs=False) and not (
-                isinstance(o, ir.Assign) and target in ir.free_vars(o.value)):
-            return False  # the state's own value would replace a pending one that may fail
         if isinstance(o, ir.Choice):
             return self.pending_rules(v, o, env) is not None and not self.spreads(v, env)
         if isinstance(o, ir.Parallel):
@@ -838,6 +840,19 @@ class JsonPathLowering:
                     if not isinstance(s, ir.Const) and em.path(s) is None:
                         return False
         return True
+
+    def refuses_pending(self, o: ir.Op, env: dict[str, ir.Expr]) -> bool:
+        """Whether state ``o`` cannot take the values ``env`` still pending, whatever its kind
+        (a Pass must store them first). Shared by accepts_pending and is_plain_first."""
+        if self.concat_inside(o, env):
+            return True  # lists joined by `+` inside an expression it computes: a Pass stores them first
+        if self.computes_unread_first(o, env):
+            return True
+        target = getattr(o, "target", None) if isinstance(o, (ir.Assign, ir.TaskCall, ir.MapState)) else None
+        if target is not None and ir.may_fail(env.get(target, ir.Var(target)), inputs=False) and not (
+                isinstance(o, ir.Assign) and target in ir.free_vars(o.value)):
+            return True  # the state's own value would replace a pending one that may fail
+        return False
 
     def concat_inside(self, o: ir.Op, env: dict[str, ir.Expr]) -> bool:
         """Would ``env`` put lists joined by ``+`` inside an expression of ``o`` (where no

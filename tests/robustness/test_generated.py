@@ -194,6 +194,9 @@ KNOWN = {
     "nested-try-all-before-oops": ("    try:\n        try:\n            a = xs[0]\n        except Exception:\n"
                                    "            a = 1\n    except Oops:\n        a = 2\n    return a\n", {"xs": []}),
     "jsonpath-not-expressible-escapes": ("    c = a - b\n    if c:\n        return 1\n    return 2\n", {"a": 3, "b": 1}),
+    # issues 19, 21: a Start Pass computed len(xs), and the next state read b from its output
+    "start-pass-drops-inputs": ("    a = len(xs)\n    a = 0\n    return {'a': a, 'xs': xs, 'b': b}\n",
+                                {"xs": [1, 2], "b": 3}),
 }
 
 
