@@ -35,8 +35,8 @@ class ParallelLowering:
             assigned.pop(name, None)
         assigned.update({p: 1 for p in params})
         self.scope_counter += 1
-        saved = (self.loops, self.handlers, self.return_mode, dict(self.renames), self.finally_stack, self.caught)
-        self.loops, self.handlers, self.finally_stack, self.caught = [], [], [], []
+        saved = (self.loops, self.tries.handlers, self.return_mode, dict(self.renames), self.tries.finally_stack, self.caught)
+        self.loops, self.tries.handlers, self.tries.finally_stack, self.caught = [], [], [], []
         self.return_mode = "map" if returns else "branch"
         renamed: dict[str, str] = {}
         for name in assigned:
@@ -61,7 +61,7 @@ class ParallelLowering:
         try:
             frontier = build(frontier)
         except BaseException:  # Unsupported from the block: the caller goes on, so restore its state
-            self.loops, self.handlers, self.return_mode, self.renames, self.finally_stack, self.caught = saved
+            self.loops, self.tries.handlers, self.return_mode, self.renames, self.tries.finally_stack, self.caught = saved
             raise
         exports = [] if returns else [(name, self.renames.get(name, name)) for name in sorted(assigned)
                                        if name not in params and name not in private]
@@ -71,7 +71,7 @@ class ParallelLowering:
             ret = self.new(ir.Return(value))
             self.connect(frontier, ret)
         self.attach_catches(since=entry)
-        self.loops, self.handlers, self.return_mode, self.renames, self.finally_stack, self.caught = saved
+        self.loops, self.tries.handlers, self.return_mode, self.renames, self.tries.finally_stack, self.caught = saved
         from pyflow.cfg import reachable
 
         nodes = reachable(self.graph, entry)

@@ -129,7 +129,7 @@ class StatementLowering:
             if self.return_mode == "fragment":
                 return self.fragment_return(value, frontier)
             frontier = self.flush(frontier)
-            if self.finally_stack:
+            if self.tries.finally_stack:
                 tmp = self.temp("ret")
                 frontier = self.emit(frontier, ir.Assign(tmp, value, span=self.span(small)))
                 frontier = self.run_finally_before_exit(frontier)
@@ -412,7 +412,7 @@ class StatementLowering:
         head = self.new(ir.Nop(label="while", span=self.span(stmt)))
         self.connect(frontier, head)
         constant = self.constant_truth(stmt.test)
-        loop = Loop(head, finally_depth=len(self.finally_stack))
+        loop = Loop(head, finally_depth=len(self.tries.finally_stack))
         self.loops.append(loop)
         if constant is True:
             body_frontier: Frontier = [(head, "next")]
@@ -470,7 +470,7 @@ class StatementLowering:
             self.error("PF113", "a for loop's target must be a name or a tuple of names", target)
         body = self.emit(body, ir.Assign(idx_name, ir.BinOp("+", ir.Var(idx_name), ir.Const(1)), span=span))
         # `continue` must still advance the index: it jumps to a node that increments first
-        loop = Loop(head, finally_depth=len(self.finally_stack))
+        loop = Loop(head, finally_depth=len(self.tries.finally_stack))
         self.loops.append(loop)
         out = self.block(self._body(stmt.body), body)
         self.loops.pop()

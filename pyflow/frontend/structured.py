@@ -59,6 +59,16 @@ class TryContext:
         return out
 
 
+@dataclass
+class TryState:
+    """The try/except state of one ``FunctionLowerer`` (``self.tries``)."""
+    handlers: list[TryContext] = field(default_factory=list)  # the try contexts open here, innermost last
+    contexts: dict[int, TryContext] = field(default_factory=dict)  # region -> its try context
+    region_counter: int = 0
+    finally_stack: list[cst.Finally] = field(default_factory=list)
+    finally_handlers: dict[int, int] = field(default_factory=dict)  # id(finally) -> the handlers around its try
+
+
 def _catches_data_errors(ctx: TryContext) -> bool:
     """Whether a handler an error raised in ``ctx`` meets may catch an expression's data error:
     ``except Exception``, a bare ``except``, ``finally``, a data error class
@@ -101,11 +111,7 @@ class StructuredLowering:
 
     # -------------------------------------------------------------- regions and catches
     def init_structured(self: "FunctionLowerer") -> None:
-        self.handlers: list[TryContext] = []
-        self.contexts: dict[int, TryContext] = {}
-        self.region_counter = 0
-        self.finally_stack: list[cst.Finally] = []
-        self.finally_handlers: dict[int, int] = {}  # id(finally) -> the handlers around its try
+        self.tries = TryState()
         self.return_mode: str = "function"  # function / branch / map / fragment
         self.fragment_exits: list[tuple[Any, str | None]] = []
         self.renames: dict[str, str] = {}
@@ -113,7 +119,7 @@ class StructuredLowering:
         self.prefix = ""
 
     def current_region(self: "FunctionLowerer") -> int:
-        return self.handlers[-1].id if self.handlers else 0
+        return self.tries.handlers[-1].id if self.tries.handlers else 0
 
     def exception_names(self: "FunctionLowerer", node: cst.BaseExpression | None) -> list[str]:
         if node is None:
@@ -161,9 +167,9 @@ class StructuredLowering:
             if n not in self.graph:
                 continue
             o = self.graph.nodes[n]["op"]
-            if not o.region or o.region not in self.contexts:
+            if not o.region or o.region not in self.tries.contexts:
                 continue
-            chain = self.contexts[o.region].chain()
+            chain = self.tries.contexts[o.region].chain()
             if not chain:
                 continue
             if isinstance(o, CATCHABLE) or (isinstance(o, ir.Custom) and o.state.get("Type") in ("Task", "Parallel", "Map")):
@@ -201,7 +207,7 @@ class StructuredLowering:
     # -------------------------------------------------------------- try
     def try_stmt(self: "FunctionLowerer", stmt: cst.Try, frontier: "Frontier") -> "Frontier":
         before = set(self.graph.nodes)
-        first_region = self.region_counter + 1
+        first_region = self.tries.region_counter + 1
         out = self._try(stmt, frontier, wrapped=False)
         # the body's region and, with `finally`, the handlers' (whose errors `finally` sees)
         roots = {first_region, first_region + 1} if stmt.finalbody is not None else {first_region}
@@ -221,9 +227,9 @@ class StructuredLowering:
         An expression's failure is a data error (KeyError, TypeError, ...): where no handler
         around it catches one (``except Rejected``), it fails the run
         in Python and compiled alike, and needs no guard (with JSONPath, none could catch it)."""
-        inside = {r for r, ctx in self.contexts.items() if any(self._within(ctx, root) for root in roots)}
-        catching = {r for r in inside if _catches_data_errors(self.contexts[r])}
-        caught = {c.var for ctx in self.contexts.values() for c in ctx.clauses if c.var}
+        inside = {r for r, ctx in self.tries.contexts.items() if any(self._within(ctx, root) for root in roots)}
+        catching = {r for r in inside if _catches_data_errors(self.tries.contexts[r])}
+        caught = {c.var for ctx in self.tries.contexts.values() for c in ctx.clauses if c.var}
 
         def may_fail(e: ir.Expr) -> bool:
             return ir.may_fail(e, safe=lambda x: _error_field(x, caught))
@@ -317,10 +323,10 @@ class StructuredLowering:
         return not found
 
     def _open_context(self: "FunctionLowerer", stmt: cst.Try) -> TryContext:
-        self.region_counter += 1
-        parent = self.handlers[-1] if self.handlers else None
-        ctx = TryContext(self.region_counter, parent)
-        self.contexts[ctx.id] = ctx
+        self.tries.region_counter += 1
+        parent = self.tries.handlers[-1] if self.tries.handlers else None
+        ctx = TryContext(self.tries.region_counter, parent)
+        self.tries.contexts[ctx.id] = ctx
         for h in stmt.handlers:
             names = self.exception_names(h.type)
             var = None
@@ -337,22 +343,22 @@ class StructuredLowering:
         fin_ctx: TryContext | None = None
         if final is not None:
             # errors escaping the body or a handler run `finally`, then propagate
-            self.region_counter += 1
-            fin_ctx = TryContext(self.region_counter, ctx.parent)
-            self.contexts[fin_ctx.id] = fin_ctx
+            self.tries.region_counter += 1
+            fin_ctx = TryContext(self.tries.region_counter, ctx.parent)
+            self.tries.contexts[fin_ctx.id] = fin_ctx
             err = self.temp("error")
             fin_entry = self.new(ir.Nop(label="finally", span=self.span(final)))
             fin_ctx.clauses.append(Clause(["States.ALL"], fin_entry, err))
             ctx.parent = fin_ctx
-            self.finally_stack.append(final)
-            self.finally_handlers[id(final)] = len(self.handlers)
+            self.tries.finally_stack.append(final)
+            self.tries.finally_handlers[id(final)] = len(self.tries.handlers)
         self.catching += 1  # the body's errors may be caught (pyflow.frontend.loops, condition 5)
         try:
             out = self._try_body(stmt, frontier, ctx, wrapped)
         finally:
             self.catching -= 1
         if fin_ctx:
-            self.handlers.append(fin_ctx)
+            self.tries.handlers.append(fin_ctx)
             self.catching += 1  # `finally` sees what else/except leave behind when they fail
         try:
             if stmt.orelse is not None:
@@ -365,9 +371,9 @@ class StructuredLowering:
             if fin_ctx:
                 self.catching -= 1
         if fin_ctx:
-            self.handlers.pop()
+            self.tries.handlers.pop()
         if final is not None and fin_ctx is not None:
-            self.finally_stack.pop()
+            self.tries.finally_stack.pop()
             out = self.block(self._body(final.body), out)
             # the exceptional path: finally, then re-raise what was caught
             exc = self.block(self._body(final.body), [(fin_ctx.clauses[0].entry, "next")])
@@ -383,7 +389,7 @@ class StructuredLowering:
         if wrapped:
             body_stmts = self._body(stmt.body)
             sub = self.sub_machine(lambda f: self.block(body_stmts, f), params=[], body=stmt.body, suffix="t")
-            self.handlers.append(ctx)
+            self.tries.handlers.append(ctx)
             par = self.new(ir.Parallel([sub], kind="try", span=self.span(stmt)))
             self.connect(frontier, par)
             out: "Frontier" = [(par, "next")]
@@ -391,11 +397,11 @@ class StructuredLowering:
                 out = self.emit(out, ir.Assign(self.renames.get(outer, outer),
                                                ir.Builtin("branch_result", (ir.Const(0), ir.Const(outer))),
                                                span=self.span(stmt)))
-            self.handlers.pop()
+            self.tries.handlers.pop()
         else:
-            self.handlers.append(ctx)
+            self.tries.handlers.append(ctx)
             out = self.block(self._body(stmt.body), frontier)
-            self.handlers.pop()
+            self.tries.handlers.pop()
         return out
 
     def bare_raise(self: "FunctionLowerer", small: cst.Raise, frontier: "Frontier") -> "Frontier":
@@ -412,10 +418,10 @@ class StructuredLowering:
         """``return`` (``break``/``continue``: the blocks inside the loop, from ``depth``)
         inside try/finally: the finally bodies run first, innermost first, each where its
         try statement stands, so its own errors meet only the handlers around that statement."""
-        stack, handlers = list(self.finally_stack), list(self.handlers)
+        stack, handlers = list(self.tries.finally_stack), list(self.tries.handlers)
         for i in reversed(range(depth, len(stack))):
-            self.finally_stack = stack[:i]
-            self.handlers = handlers[: self.finally_handlers[id(stack[i])]]
+            self.tries.finally_stack = stack[:i]
+            self.tries.handlers = handlers[: self.tries.finally_handlers[id(stack[i])]]
             frontier = self.block(self._body(stack[i].body), frontier)
-        self.finally_stack, self.handlers = stack, handlers
+        self.tries.finally_stack, self.tries.handlers = stack, handlers
         return frontier
