@@ -48,7 +48,8 @@ from pyflow import ir
 from pyflow.cfg import live_out, op
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pyflow.frontend.lower import Frontier, FunctionLowerer
+    from pyflow.frontend.common import Frontier
+    from pyflow.frontend.lower import FunctionLowerer
     from pyflow.frontend.modules import SourceModule
 
 
