@@ -482,8 +482,10 @@ def _states_of(machine: Any) -> tuple[Mapping[str, Any] | None, str | None]:
 def _is_machine(value: Mapping[str, Any]) -> bool:
     """A definition dict rather than a bare ``States`` mapping (where a state named
     ``States`` would be an object with a ``Type``)."""
-    states = value.get("States")
-    return isinstance(states, Mapping) and "Type" not in states
+    if "States" not in value:
+        return False
+    states = value["States"]
+    return not (isinstance(states, Mapping) and "Type" in states)
 
 
 def walk(machine_or_states: StatesLike, language: str = JSONPATH,
