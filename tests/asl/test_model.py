@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 from pyflow.asl import model
 from pyflow.compiled import dumps_definition
