@@ -15,6 +15,7 @@ from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
 
+from pyflow.asl.model import walk
 from pyflow.compiled import CompiledWorkflow, TaskInfo, dumps_deployed
 from pyflow.diagnostics import CompileError, Reporter, Span
 
@@ -248,14 +249,9 @@ EXPRESS_MAX_SECONDS = 300
 
 def _resources(states: dict[str, Any]) -> Iterator[str]:
     """Every Task resource of a definition, nested branches and item processors included."""
-    for state in states.values():
-        if isinstance(state.get("Resource"), str):
-            yield state["Resource"]
-        for branch in state.get("Branches", ()):
-            yield from _resources(branch.get("States", {}))
-        for key in ("ItemProcessor", "Iterator"):
-            if isinstance(state.get(key), dict):
-                yield from _resources(state[key].get("States", {}))
+    for visit in walk(states):
+        if isinstance(visit.state.get("Resource"), str):
+            yield visit.state["Resource"]
 
 
 def _check_express(definition: dict[str, Any], activities: bool, mod: Any, info: Any, reporter: Reporter) -> None:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyflow.asl.model import Machine, Visit, from_dict, to_dict, walk
 from pyflow.compiled import dumps_definition
 
-__all__ = ["definition", "dumps_definition"]
+__all__ = ["Machine", "Visit", "definition", "dumps_definition", "from_dict", "to_dict", "walk"]
 
 
 def definition(query_language: str, start: str, states: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:

@@ -114,16 +114,12 @@ def _function_name(compiled: Any) -> str:
 
 
 def _all_states(machine: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every state by name, nested ones included; the first state of a name wins."""
+    from pyflow.asl.model import walk
+
     found: dict[str, dict[str, Any]] = {}
-    for name, state in (machine.get("States") or {}).items():
-        if not isinstance(state, dict):
-            continue
-        found.setdefault(name, state)
-        for branch in state.get("Branches") or []:
-            found.update({k: v for k, v in _all_states(branch).items() if k not in found})
-        body = state.get("ItemProcessor") or state.get("Iterator")
-        if isinstance(body, dict):
-            found.update({k: v for k, v in _all_states(body).items() if k not in found})
+    for visit in walk(machine):
+        found.setdefault(visit.name, visit.state)
     return found
 
 

@@ -387,15 +387,15 @@ class _Collector:
             self.warnings.append(warning)
 
     def walk(self, machine: Mapping[str, Any], language: str) -> None:
-        language = machine.get("QueryLanguage", language)
-        for name, state in machine.get("States", {}).items():
-            jsonata = state.get("QueryLanguage", language) == "JSONata"
+        """Every Task's permissions, nested branches and item processors included
+        (``asl.walk`` gives each state the query language its fields are written in)."""
+        from pyflow.asl.model import walk
+
+        for visit in walk(machine, language):
+            name, state = visit.name, visit.state
             kind = state.get("Type")
             if kind == "Task":
-                self.task(name, state, jsonata)
-            elif kind == "Parallel":
-                for branch in state.get("Branches", []):
-                    self.walk(branch, "JSONata" if jsonata else "JSONPath")
+                self.task(name, state, visit.language == "JSONata")
             elif kind == "Map":
                 inner = state.get("ItemProcessor") or state.get("Iterator") or {}
                 mode = inner.get("ProcessorConfig", {}).get("Mode", "INLINE")
@@ -406,7 +406,6 @@ class _Collector:
                         f"state {name!r}: a distributed Map starts child executions; their "
                         "states:StartExecution/DescribeExecution/StopExecution permissions are not generated",
                     )
-                self.walk(inner, "JSONata" if jsonata else "JSONPath")
 
     def task(self, name: str, state: Mapping[str, Any], jsonata: bool) -> None:
         from pyflow.iam.actions import iam_actions

@@ -180,37 +180,19 @@ def check_parameters(operation: Operation, names: Iterable[str]) -> list[Problem
 
 
 def sdk_service_name(client: str) -> str:
-    """The ``<service>`` in ``arn:aws:states:::aws-sdk:<service>:<action>``.
+    """The ``<service>`` in ``arn:aws:states:::aws-sdk:<service>:<action>``: the one
+    map in :mod:`pyflow.asl.resources` (kept here for the callers that import it)."""
+    from pyflow.asl.resources import sdk_service_name as name
 
-    Step Functions names SDK services after the AWS SDK for Java v2 packages,
-    which derive from the model's ``serviceId``: lower-cased, spaces and hyphens
-    removed, a trailing "Service" dropped ("SFN" -> ``sfn``, "CloudWatch Logs"
-    -> ``cloudwatchlogs``, "Database Migration Service" -> ``databasemigration``).
-    The tests check this rule against the names the Step Functions guide lists.
-    """
-    service_id = service_model(client).service_id
-    name = re.sub(r"[\s\-]", "", str(service_id)).lower()
-    if name.endswith("service") and name != "service":
-        name = name[: -len("service")]
-    return name
-
-
-@lru_cache(maxsize=1)
-def _sdk_names() -> dict[str, str]:
-    """aws-sdk service name -> client; loads every model, so only used as a fallback."""
-    found: dict[str, str] = {}
-    for client in client_names():
-        found.setdefault(sdk_service_name(client), client)
-    return found
+    return name(client)
 
 
 def client_for_sdk_name(sdk_name: str) -> str | None:
-    """The boto3 client for an aws-sdk integration service name (``sfn`` -> ``stepfunctions``)."""
-    # Most names are the client name without hyphens: check those models only.
-    for client in client_names():
-        if client.replace("-", "") == sdk_name and sdk_service_name(client) == sdk_name:
-            return client
-    return _sdk_names().get(sdk_name)
+    """The boto3 client for an aws-sdk integration service name (``sfn`` -> ``stepfunctions``);
+    see :func:`pyflow.asl.resources.client_for_sdk_name`."""
+    from pyflow.asl.resources import client_for_sdk_name as client
+
+    return client(sdk_name)
 
 
 def iam_service_prefix(client: str) -> str:

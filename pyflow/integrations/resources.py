@@ -271,11 +271,6 @@ class ParsedResource:
     target: str | None = None
 
 
-_STATES_ARN = re.compile(r"^arn:[\w-]+:states:::(?P<rest>.+)$")
-_PATTERN = re.compile(r"^(?P<action>[A-Za-z0-9]+)(?:\.(?P<pattern>sync:2|sync|waitForTaskToken))?$")
-_SUBSTITUTION = re.compile(r"^\$\{[^}]+\}$")
-
-
 def _operation_for_action(client: str, action: str) -> str | None:
     for op in service_model(client).operation_names:
         if camel_action(op) == action or op == action:
@@ -283,28 +278,25 @@ def _operation_for_action(client: str, action: str) -> str | None:
     return None
 
 
-def parse_resource(resource: str) -> ParsedResource:
-    """Classify a Task ``Resource`` string (the inverse of :func:`resolve_call`)."""
-    if _SUBSTITUTION.match(resource) or re.match(r"^arn:[\w-]+:lambda:", resource):
-        return ParsedResource("lambda", target=resource)
-    if re.match(r"^arn:[\w-]+:states:[^:]*:[^:]*:activity:", resource):
-        return ParsedResource("activity", target=resource)
-    found = _STATES_ARN.match(resource)
-    if not found:
-        return ParsedResource("unknown", target=resource)
-    parts = found["rest"].split(":", 2 if found["rest"].startswith("aws-sdk:") else 1)
-    if parts[0] == "aws-sdk" and len(parts) == 3:
-        action = _PATTERN.match(parts[2])
-        client = client_for_sdk_name(parts[1])
-        if action and client:
-            op = _operation_for_action(client, action["action"])
-            if op:
-                return ParsedResource("aws-sdk", client, op, action["pattern"], resource)
-        return ParsedResource("unknown", target=resource)
-    if len(parts) == 2:
-        action = _PATTERN.match(parts[1])
-        if action and (parts[0], action["action"]) in _by_arn():
-            client, op = _by_arn()[parts[0], action["action"]]
-            return ParsedResource("optimized", client, op, action["pattern"], resource)
-    return ParsedResource("unknown", target=resource)
+_ACTION = re.compile(r"^[A-Za-z0-9]+$")
 
+
+def parse_resource(resource: str) -> ParsedResource:
+    """Classify a Task ``Resource`` string (the inverse of :func:`resolve_call`): the
+    string is taken apart by :func:`pyflow.asl.resources.parse`, the service models
+    say which boto3 client and operation it names."""
+    from pyflow.asl.resources import parse
+
+    parsed = parse(resource)
+    pattern = parsed.pattern or None
+    if parsed.kind in ("lambda", "activity"):
+        return ParsedResource(parsed.kind, target=resource)
+    if parsed.kind == "aws-sdk":
+        client = client_for_sdk_name(parsed.service) if _ACTION.match(parsed.action) else None
+        op = _operation_for_action(client, parsed.action) if client else None
+        if op:
+            return ParsedResource("aws-sdk", client, op, pattern, resource)
+    elif parsed.kind == "optimized" and _ACTION.match(parsed.action) and (parsed.service, parsed.action) in _by_arn():
+        client, op = _by_arn()[parsed.service, parsed.action]
+        return ParsedResource("optimized", client, op, pattern, resource)
+    return ParsedResource("unknown", target=resource)

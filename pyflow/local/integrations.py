@@ -68,35 +68,16 @@ class ResourceInfo:
 
 
 def parse_resource(resource: str) -> ResourceInfo:
-    """Classify a Task's ``Resource`` string."""
-    if resource.startswith("${") and resource.endswith("}"):
-        return ResourceInfo(resource, "lambda-arn", function=resource[2:-1])
-    if resource.startswith("arn:") and ":lambda:" in resource and ":function:" in resource:
-        name = resource.split(":function:", 1)[1].split(":", 1)[0]
-        return ResourceInfo(resource, "lambda-arn", function=name)
-    if resource.startswith("arn:") and ":activity:" in resource:
-        return ResourceInfo(resource, "activity")
-    prefix = "arn:aws:states:::"
-    body = None
-    if resource.startswith(prefix):
-        body = resource[len(prefix):]
-    elif resource.startswith("arn:") and ":states:::" in resource:
-        body = resource.split(":states:::", 1)[1]
-    if body is None:
-        return ResourceInfo(resource, "other")
-    pattern = ""
-    for p in PATTERNS:
-        if body.endswith(p):
-            pattern = p
-            body = body[: -len(p)]
-            break
-    if body.startswith("aws-sdk:"):
-        parts = body.split(":")
-        if len(parts) >= 3:
-            return ResourceInfo(resource, "aws-sdk", parts[1], parts[2], pattern)
-        return ResourceInfo(resource, "other")
-    service, _, action = body.partition(":")
-    return ResourceInfo(resource, "optimized", service, action, pattern)
+    """Classify a Task's ``Resource`` string (taken apart by :func:`pyflow.asl.resources.parse`,
+    the parser the compiler's IAM policy uses too)."""
+    from pyflow.asl.resources import parse
+
+    parsed = parse(resource)
+    if parsed.kind == "lambda":
+        return ResourceInfo(resource, "lambda-arn", function=parsed.function)
+    if parsed.kind in ("activity", "aws-sdk", "optimized"):
+        return ResourceInfo(resource, parsed.kind, parsed.service, parsed.action, parsed.suffix)
+    return ResourceInfo(resource, "other")
 
 
 # --------------------------------------------------------------------------- task tokens
@@ -159,7 +140,6 @@ def send_task_failure(token: str, error: str = "", cause: str = "") -> None:
 
 
 # --------------------------------------------------------------------------- boto3 calls
-_SERVICE_ALIASES = {"sfn": "stepfunctions", "states": "stepfunctions"}
 _ERROR_PREFIX = {"dynamodb": "DynamoDb", "sqs": "Sqs", "sns": "Sns", "s3": "S3", "lambda": "Lambda",
                  "sfn": "Sfn", "eventbridge": "EventBridge", "events": "EventBridge"}
 _OPTIMIZED_PREFIX = {"dynamodb": "DynamoDB", "sqs": "SQS", "sns": "SNS", "lambda": "Lambda",
@@ -167,9 +147,20 @@ _OPTIMIZED_PREFIX = {"dynamodb": "DynamoDB", "sqs": "SQS", "sns": "SNS", "lambda
 
 
 def _client(service: str) -> Any:
+    """The boto3 client of a service as a Resource ARN names it: an optimized
+    integration's (``states`` is boto3's ``stepfunctions``) or an aws-sdk one's
+    (``cloudwatchlogs`` is boto3's ``logs``), by the one map in :mod:`pyflow.asl.resources`."""
     import boto3  # local: only runs that call AWS pay for the import
+    from pyflow.asl.resources import OPTIMIZED_CLIENTS, client_for_sdk_name
 
-    return boto3.client(_SERVICE_ALIASES.get(service, service))
+    client = OPTIMIZED_CLIENTS.get(service) or (service if service in _boto3_clients() else None)
+    return boto3.client(client or client_for_sdk_name(service) or service)
+
+
+def _boto3_clients() -> frozenset[str]:
+    from pyflow.integrations.model import client_names
+
+    return frozenset(client_names())
 
 
 def _jsonable(value: Any) -> Any:
