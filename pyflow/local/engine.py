@@ -196,6 +196,7 @@ class Runner:
         token_wait: float = 0.0,
         role_arn: str | None = None,
         depth: int = 0,
+        state_machine_type: str = "STANDARD",
     ) -> None:
         self.machine = machine
         self.dispatcher = Dispatcher(tasks, mocks)
@@ -214,7 +215,13 @@ class Runner:
         self.name = execution_name
         self.sm_name = state_machine_name
         self.sm_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{state_machine_name}"
-        self.arn = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{state_machine_name}:{execution_name}"
+        self.state_machine_type = state_machine_type
+        if state_machine_type == "EXPRESS":
+            # an Express execution's id: arn:...:express:<machine>:<name>:<uuid>
+            run_id = _uuid.UUID(int=self.rng.getrandbits(128), version=4)
+            self.arn = f"arn:aws:states:{REGION}:{ACCOUNT}:express:{state_machine_name}:{execution_name}:{run_id}"
+        else:
+            self.arn = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{state_machine_name}:{execution_name}"
         self.role_arn = role_arn or f"arn:aws:iam::{ACCOUNT}:role/pyflow-local"
         self.states_entered: list[str] = []
         self.transitions = 0
