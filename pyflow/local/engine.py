@@ -96,10 +96,11 @@ class Frame:
 class StateScope:
     """What one state's paths can read: the Context object (built lazily) and Variables."""
 
-    __slots__ = ("runner", "frame", "state", "entered", "retry_count", "token", "map_item", "_ctx")
+    __slots__ = ("runner", "frame", "state", "entered", "entered_id", "retry_count", "token", "map_item", "_ctx")
 
-    def __init__(self, runner: Runner, frame: Frame, state: State, entered: _dt.datetime) -> None:
+    def __init__(self, runner: Runner, frame: Frame, state: State, entered: _dt.datetime, entered_id: int = 0) -> None:
         self.runner = runner
+        self.entered_id = entered_id
         self.frame = frame
         self.state = state
         self.entered = entered
@@ -175,6 +176,22 @@ def matches(names: list[str], error: str) -> bool:
         if name == TASK_FAILED and error not in (TIMEOUT, DATA_LIMIT, QUERY_ERROR):
             return True
     return False
+
+
+_LOCATED_ERRORS = frozenset({RUNTIME, QUERY_ERROR})
+
+
+def locate(err: StatesError, state: State, entered_id: int) -> None:
+    """Prefix a state's own runtime error with where it happened, as AWS words it.
+
+    AWS's causes of ``States.Runtime`` and ``States.QueryEvaluationError`` start
+    with ``An error occurred while executing the state '<name>' (entered at the
+    event id #<n>).``, ``n`` being the id of the state's ``...StateEntered`` event.
+    """
+    err.located = True
+    if err.error in _LOCATED_ERRORS:
+        prefix = f"An error occurred while executing the state '{state.name}' (entered at the event id #{entered_id})."
+        err.cause = f"{prefix} {err.cause}" if err.cause else prefix
 
 
 class Runner:
@@ -301,10 +318,15 @@ class Runner:
         self.transitions += 1
         self.states_entered.append(state.name)
         kind = state.type
-        self.history.add(kind + "StateEntered", {"name": state.name, "input": data_json, "inputDetails": {"truncated": False}})
-        scope = StateScope(self, frame, state, self.clock.now())
+        entered_id = self.history.add(kind + "StateEntered", {"name": state.name, "input": data_json, "inputDetails": {"truncated": False}})
+        scope = StateScope(self, frame, state, self.clock.now(), entered_id)
         handler = _HANDLERS[kind]
-        output, next_name = handler(self, state, data, scope)
+        try:
+            output, next_name = handler(self, state, data, scope)
+        except StatesError as err:
+            if not err.located:
+                locate(err, state, entered_id)
+            raise
         if kind == "Succeed":
             next_name = None
         # The runner never changes a value in place (results are set on copies), so an
@@ -379,6 +401,8 @@ class Runner:
             try:
                 return body(self, state, data, scope), state.next
             except StatesError as err:
+                if not err.located:
+                    locate(err, state, scope.entered_id)
                 for i, retrier in enumerate(state.retriers):
                     if matches(retrier.errors, err.error):
                         if counts[i] < retrier.max_attempts:
@@ -442,20 +466,23 @@ class Runner:
             error = state.error(env) if state.error is not None else None
             cause = state.cause(env) if state.cause is not None else None
         else:
-            error = self._fail_field(state.error, state.error_path, data, scope)
-            cause = self._fail_field(state.cause, state.cause_path, data, scope)
+            error = self._fail_field(state.error, state.error_path, data, scope, "ErrorPath")
+            cause = self._fail_field(state.cause, state.cause_path, data, scope, "CausePath")
         if error is not None and not isinstance(error, str) or cause is not None and not isinstance(cause, str):
             raise StatesError(RUNTIME, "a Fail state's Error and Cause must be strings")
-        raise StatesError(error if error is not None else "", cause)
+        failure = StatesError(error if error is not None else "", cause)
+        failure.located = True  # the Fail state's own Error and Cause, as written
+        raise failure
 
-    def _fail_field(self, const: Any, path: Any, data: Any, scope: StateScope) -> Any:
+    def _fail_field(self, const: Any, path: Any, data: Any, scope: StateScope, field: str) -> Any:
         if path is None:
             return const
         if hasattr(path, "resolve"):
             try:
                 return path.resolve(data, scope)
             except PathError:
-                raise StatesError(RUNTIME, f"the path {path.source!r} of a Fail state could not be found in the input") from None
+                raise StatesError(RUNTIME, f"The JSONPath '{path.source}' specified for the field '{field}' could not be "
+                                           f"found in the input '{dumps(data)}'") from None
         return path(data, scope)
 
     # ------------------------------------------------------------------ Wait
@@ -476,6 +503,11 @@ class Runner:
             else:
                 seconds = spec
             if not _wait_seconds_ok(seconds):
+                if key == "SecondsPath" and isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
+                    shown = f"{spec.source} == {dumps(seconds)}"
+                    if seconds == seconds and abs(seconds) != float("inf") and int(seconds) == seconds and seconds < 0:
+                        raise StatesError(err, f"The SecondsPath parameter references a negative value: {shown}")
+                    raise StatesError(err, f"The SecondsPath parameter cannot be parsed as a long value: {shown}")
                 raise StatesError(err, f"The Wait state's Seconds must be an integer from 0 to {MAX_WAIT_SECONDS}, got {seconds!r}")
             self.sleep(float(seconds))
         else:
@@ -491,7 +523,12 @@ class Runner:
             try:
                 when = parse_timestamp(stamp)
             except (ValueError, TypeError):
-                raise StatesError(err, f"The Wait state's Timestamp is not a valid timestamp: {stamp!r}") from None
+                shown = stamp if isinstance(stamp, str) else dumps(stamp)
+                if key == "TimestampPath":
+                    raise StatesError(err, "The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                                           f"offset date-time format string: {spec.source} == {shown}") from None
+                raise StatesError(err, "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time "
+                                       f"format string: {shown}") from None
             self.sleep((when - self.clock.now()).total_seconds())
         if jsonata:
             return self._finish_jsonata(state, data, scope, Unset, data), state.next
@@ -595,6 +632,7 @@ class Runner:
             if len(result_json) > MAX_PAYLOAD // 4 and len(result_json.encode("utf-8")) > MAX_PAYLOAD:
                 raise StatesError(DATA_LIMIT, f"The task result of state '{state.name}' exceeds 262144 bytes.")
         except StatesError as err:
+            err.located = True  # a task's failure is reported as the task gave it
             timed_out = err.error in (TIMEOUT, HEARTBEAT)
             fail = {"error": err.error}
             if err.cause is not None:

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 
 class StatesError(Exception):
-    """An ASL-level failure: ``error`` is the name a Catch matches, ``cause`` the text."""
+    """An ASL-level failure: ``error`` is the name a Catch matches, ``cause`` the text.
+
+    ``located`` is set once the cause names the state it happened in (AWS's
+    ``An error occurred while executing the state ...`` prefix) or when it must
+    not (a task's own failure), so an enclosing Map or Parallel leaves it alone.
+    """
+
+    located = False
 
     def __init__(self, error: str, cause: str | None = None) -> None:
         super().__init__(f"{error}: {cause}" if cause else error)
