@@ -178,6 +178,23 @@ def matches(names: list[str], error: str) -> bool:
     return False
 
 
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+
+
+def _shown(value: Any) -> str:
+    try:
+        return dumps(value)[:1000]
+    except (TypeError, ValueError):
+        return repr(value)[:1000]
+
+
 _LOCATED_ERRORS = frozenset({RUNTIME, QUERY_ERROR})
 
 
@@ -390,6 +407,13 @@ class Runner:
             number = value(scope.env(data))
         if isinstance(number, bool) or not isinstance(number, (int, float)) or number < 0:
             error = QUERY_ERROR if kind == "jsonata" else RUNTIME
+            numeric = isinstance(number, (int, float)) and not isinstance(number, bool)
+            if kind == "path" and not numeric:
+                shown = number if isinstance(number, str) else dumps(number)
+                raise StatesError(error, f'The {what}Path field refers to value "{shown}" which is not a valid '
+                                         f"integer: {value.source}")
+            if numeric:
+                raise StatesError(error, f"{what} cannot be negative.")
             raise StatesError(error, f"{what} must be a non-negative number, got {number!r}")
         return float(number)
 
@@ -800,7 +824,11 @@ class Runner:
             eff = data
             items = state.items(scope.env(data)) if state.items is not None else data
             if not isinstance(items, list):
-                raise StatesError(QUERY_ERROR, f"The Map state's Items must be an array, got {dumps(items)[:200]}")
+                if state.items is None:
+                    raise StatesError(QUERY_ERROR, f"Map state input must be an array but was: {_shown(items)}")
+                raise StatesError(QUERY_ERROR, f"The JSONata expression '{state.items_source}' specified for the field "
+                                               f"'Items' returned an unexpected result type. Expected 'array', but was "
+                                               f"'{_json_type(items)}' for value: {_shown(items)}")
         else:
             eff = self._input(state, data, scope)
             if state.items_path == "$":

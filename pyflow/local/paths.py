@@ -202,12 +202,31 @@ def select(path: str | None, data: Any, scope: Scope, field: str) -> Any:
     if path is None:
         return {}
     try:
-        return compile_path(path).resolve(data, scope)
+        compiled = compile_path(path)
+        return compiled.resolve(data, scope)
     except PathError:
-        raise StatesError(
-            RUNTIME,
-            f"Invalid path '{path}' : No results for path: {field} '{path}' could not be found in the input '{_short(data)}'",
-        ) from None
+        raise StatesError(RUNTIME, f"Invalid path '{path}' : {_missing(compiled, data, field)}") from None
+
+
+def _bracketed(keys: tuple[str | int, ...]) -> str:
+    return "$" + "".join(f"[{k}]" if isinstance(k, int) else f"['{k}']" for k in keys)
+
+
+def _missing(path: Path, data: Any, field: str) -> str:
+    """Why a reference path selected nothing, as AWS words it.
+
+    A missing last step: ``No results for path: $['a']['b']``; a missing step on
+    the way: ``Missing property in path $['a']`` (up to that step).
+    """
+    if path.keys and path.root == "data":
+        value = data
+        for i, key in enumerate(path.keys):
+            value = _walk(value, (key,))
+            if value is _MISSING:
+                if i == len(path.keys) - 1:
+                    return f"No results for path: {_bracketed(path.keys)}"
+                return f"Missing property in path {_bracketed(path.keys[:i + 1])}"
+    return f"No results for path: {field} '{path.source}' could not be found in the input '{_short(data)}'"
 
 
 def _short(data: Any) -> str:
@@ -324,10 +343,11 @@ def _dynamic_value(key: str, expr: Any, field: str) -> Template:
         try:
             return path.resolve(data, scope)
         except PathError:
-            where = {"data": "input", "context": "context object", "variable": "variables"}[path.root]
+            # AWS names the state's input even for a $$ path
+            where = "variables" if path.root == "variable" else "input"
             raise StatesError(
                 RUNTIME,
-                f"The JSONPath '{expr}' specified for the field '{key}' could not be found in the {where} '{_short(data if path.root == 'data' else None)}'",
+                f"The JSONPath '{expr}' specified for the field '{key}' could not be found in the {where} '{_short(data if path.root != 'variable' else None)}'",
             ) from None
 
     return read

@@ -29,27 +29,21 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     'tests/aws/services/stepfunctions/v2/assign/test_assign_base.py::TestAssignBase::test_base_parallel_cases[BASE_SCOPE_PARALLEL]':
         'history: event #7 is PassStateEntered on AWS, PassStateExited here',
     'tests/aws/services/stepfunctions/v2/assign/test_assign_reference_variables.py::TestAssignReferenceVariables::test_undefined_reference[BASE_UNDEFINED_OUTPUT]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/assign/test_assign_reference_variables.py::TestAssignReferenceVariables::test_undefined_reference[BASE_UNDEFINED_OUTPUT_FIELD]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/assign/test_assign_reference_variables.py::TestAssignReferenceVariables::test_undefined_reference[BASE_UNDEFINED_OUTPUT_MULTIPLE_STATES]':
-        "cause worded unlike AWS's; history: event #7 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #7 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/assign/test_assign_reference_variables.py::TestAssignReferenceVariables::test_undefined_reference[BASE_UNDEFINED_ASSIGN]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/assign/test_assign_reference_variables.py::TestAssignReferenceVariables::test_undefined_reference[BASE_UNDEFINED_ARGUMENTS]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/assign/test_assign_reference_variables.py::TestAssignReferenceVariables::test_undefined_reference[BASE_UNDEFINED_ARGUMENTS_FIELD]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/base/test_base.py::TestSnfBase::test_query_context_object_values':
         'output: AWS {"message": "TestMessage", "query_values_1": {"execution": {"Id": "arn:<partition>:states:<region>:111111111111:execution:<ArnPart_0idx>:<ExecArnPart_0idx>", "Input": {"message": "TestMess',
     'tests/aws/services/stepfunctions/v2/base/test_base.py::TestSnfBase::test_json_path_array_wildcard_or_slice_with_no_input[$[*]]':
         'output: AWS {"item": []}, runner {"item": [{}]}',
-    'tests/aws/services/stepfunctions/v2/base/test_wait.py::TestSfnWait::test_base_wait_seconds_path[-1]':
-        "cause worded unlike AWS's",
-    'tests/aws/services/stepfunctions/v2/base/test_wait.py::TestSfnWait::test_base_wait_seconds_path[-1.5]':
-        "cause worded unlike AWS's",
-    'tests/aws/services/stepfunctions/v2/base/test_wait.py::TestSfnWait::test_base_wait_seconds_path[1.5]':
-        "cause worded unlike AWS's",
     'tests/aws/services/stepfunctions/v2/context_object/test_context_object.py::TestSnfBase::test_input_path[$$]':
         'output: AWS {"Execution": {"Id": "arn:<partition>:states:<region>:111111111111:execution:<ArnPart_0idx>:<ExecArnPart_0idx>", "Input": {"input-value": 0}, "StartTime": "date", "Name": "<ExecArnPart_0id',
     'tests/aws/services/stepfunctions/v2/context_object/test_context_object.py::TestSnfBase::test_output_path[$$]':
@@ -63,13 +57,13 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     'tests/aws/services/stepfunctions/v2/intrinsic_functions/test_array_jsonata.py::TestArrayJSONata::test_array_range#2':
         'output: AWS "1", runner [1]',
     'tests/aws/services/stepfunctions/v2/intrinsic_functions/test_generic.py::TestGeneric::test_format_2#7':
-        'status: AWS SUCCEEDED, runner FAILED (States.Runtime: States.Format: arguments must be strings, numbers, booleans or null)',
+        "status: AWS SUCCEEDED, runner FAILED (States.Runtime: An error occurred while executing the state 'State_0' (entered at the event id #2). States.Format: arguments must be strings, numbers, booleans or",
     'tests/aws/services/stepfunctions/v2/intrinsic_functions/test_generic.py::TestGeneric::test_context_json_path':
-        'status: AWS SUCCEEDED, runner FAILED (States.Runtime: States.Format: arguments must be strings, numbers, booleans or null)',
+        "status: AWS SUCCEEDED, runner FAILED (States.Runtime: An error occurred while executing the state 'State_0' (entered at the event id #2). States.Format: arguments must be strings, numbers, booleans or",
     'tests/aws/services/stepfunctions/v2/intrinsic_functions/test_json_manipulation.py::TestJsonManipulation::test_string_to_json#0':
-        'status: AWS SUCCEEDED, runner FAILED (States.Runtime: States.StringToJson: Expecting value: line 1 column 1 (char 0))',
+        "status: AWS SUCCEEDED, runner FAILED (States.Runtime: An error occurred while executing the state 'State_0' (entered at the event id #2). States.StringToJson: Expecting value: line 1 column 1 (char 0)",
     'tests/aws/services/stepfunctions/v2/intrinsic_functions/test_json_manipulation.py::TestJsonManipulation::test_string_to_json#1':
-        'status: AWS SUCCEEDED, runner FAILED (States.Runtime: States.StringToJson: Expecting value: line 1 column 2 (char 1))',
+        "status: AWS SUCCEEDED, runner FAILED (States.Runtime: An error occurred while executing the state 'State_0' (entered at the event id #2). States.StringToJson: Expecting value: line 1 column 2 (char 1)",
     'tests/aws/services/stepfunctions/v2/intrinsic_functions/test_math_operations.py::TestMathOperations::test_math_add#3':
         'output: AWS {"FunctionResult": -2}, runner {"FunctionResult": -3}',
     'tests/aws/services/stepfunctions/v2/intrinsic_functions/test_math_operations.py::TestMathOperations::test_math_add#4':
@@ -92,8 +86,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         'rejected: ["state \'State0\': Output: key \'constant_jp_input.$\' ends in \'.$\', which JSONata states do not use"]',
     'tests/aws/services/stepfunctions/v2/outputdecl/test_output.py::TestArgumentsBase::test_base_cases[BASE_EXPR]':
         'output: AWS {"ja_states_context": {"Execution": {"Id": "arn:<partition>:states:<region>:111111111111:execution:<ArnPart_0idx>:<ExecArnPart_0idx>", "Input": {"input_value": "string literal", "input_val',
-    'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_catch_states_runtime':
-        "cause worded unlike AWS's",
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_parallel_state[PARALLEL_STATE]':
         'history: event #7 is PassStateEntered on AWS, PassStateExited here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_parallel_state[PARALLEL_STATE_PARAMETERS]':
@@ -107,47 +99,47 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_parallel_state_nested':
         'history: event #8 is ParallelStateExited on AWS, ParallelStateSucceeded here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_eval_jsonata_fail[number]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_eval_jsonata_fail[string]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_eval_jsonata_fail[boolean]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_eval_jsonata_fail[object]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_eval_jsonata_fail[null]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_eval_jsonata_fail[function]':
-        'crash: TypeError: Object of type Symbol is not JSON serializable',
+        'crash: TypeError: can only concatenate str (not "NoneType") to str',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_eval_jsonata_variable_sampling_fail[number]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_eval_jsonata_variable_sampling_fail[string]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_eval_jsonata_variable_sampling_fail[boolean]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_eval_jsonata_variable_sampling_fail[object]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_eval_jsonata_variable_sampling_fail[null]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_input_types[number]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_input_types[string]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_input_types[boolean]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_input_types[object]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_input_types[null]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_variable_sampling[number]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_variable_sampling[string]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_variable_sampling[boolean]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_variable_sampling[object]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_items_variable_sampling[null]':
-        "cause worded unlike AWS's; history: event #5 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #5 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_retry':
         'history: event #9 is MapStateStarted on AWS, MapStateFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_retry_multiple_retriers':
@@ -155,47 +147,25 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_retry_legacy':
         'history: event #9 is MapStateStarted on AWS, MapStateFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_tolerated_failure_count_path[tolerated_failure_count_value0]':
-        "cause worded unlike AWS's; history: event #3 is MapStateStarted on AWS, ExecutionFailed here",
+        'history: event #3 is MapStateStarted on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_tolerated_failure_count_path[NoNumber]':
-        "cause worded unlike AWS's; history: event #3 is MapStateStarted on AWS, ExecutionFailed here",
+        'history: event #3 is MapStateStarted on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_map_state_tolerated_failure_count_path[-1]':
-        "cause worded unlike AWS's; history: event #3 is MapStateStarted on AWS, ExecutionFailed here",
-    'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_wait_timestamp_path[NO_T]':
-        "cause worded unlike AWS's",
-    'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_wait_timestamp_path[NO_Z]':
-        "cause worded unlike AWS's",
-    'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_wait_timestamp_path[INVALID_DATE]':
-        "cause worded unlike AWS's",
-    'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_wait_timestamp_path[INVALID_TIME]':
-        "cause worded unlike AWS's",
-    'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_wait_timestamp_path[INVALID_ISO]':
-        "cause worded unlike AWS's",
+        'history: event #3 is MapStateStarted on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_wait_timestamp_jsonata[NO_T]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_wait_timestamp_jsonata[NO_Z]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_wait_timestamp_jsonata[INVALID_DATE]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_wait_timestamp_jsonata[INVALID_TIME]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_wait_timestamp_jsonata[INVALID_ISO]':
-        "cause worded unlike AWS's; history: event #3 is EvaluationFailed on AWS, ExecutionFailed here",
-    'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_invalid_jsonpath[INVALID_JSONPATH_IN_ERRORPATH]':
-        "cause worded unlike AWS's",
-    'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_invalid_jsonpath[INVALID_JSONPATH_IN_STRING_EXPR_JSONPATH]':
-        "cause worded unlike AWS's",
-    'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_invalid_jsonpath[INVALID_JSONPATH_IN_STRING_EXPR_CONTEXTPATH]':
-        "cause worded unlike AWS's",
-    'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_invalid_jsonpath[ST.INVALID_JSONPATH_IN_CAUSEPATH]':
-        "cause worded unlike AWS's",
-    'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_invalid_jsonpath[ST.INVALID_JSONPATH_IN_INPUTPATH]':
-        "cause worded unlike AWS's",
-    'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_invalid_jsonpath[ST.INVALID_JSONPATH_IN_OUTPUTPATH]':
-        "cause worded unlike AWS's",
+        'history: event #3 is EvaluationFailed on AWS, ExecutionFailed here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_escape_sequence_parsing[ESCAPE_SEQUENCES_JSONPATH]':
-        'status: AWS SUCCEEDED, runner FAILED (States.Runtime: The JSONPath \'$[\'Test\\""Name"\']\' specified for the field \'value.$\' could not be found in the input \'{"Test\\\\\\"\\"Name\\"":"Value\\"\\\\"}\')',
+        'status: AWS SUCCEEDED, runner FAILED (States.Runtime: An error occurred while executing the state \'JsonPathEscapeTest\' (entered at the event id #2). The JSONPath \'$[\'Test\\""Name"\']\' specified for the ',
     'tests/aws/services/stepfunctions/v2/states_variables/test_error_output.py::TestStateVariablesTemplate::test_map_catch_error[MAP_CATCH_ERROR_OUTPUT_WITH_RETRY]':
-        "cause worded unlike AWS's; history: event #14 is EvaluationFailed on AWS, MapIterationFailed here",
+        'history: event #14 is EvaluationFailed on AWS, MapIterationFailed here',
     'tests/aws/services/stepfunctions/v2/timeouts/test_timeouts.py::TestTimeouts::test_service_lambda_map_timeout':
         'history: event #5 is MapIterationStarted on AWS, TaskStateEntered here',
 }
