@@ -123,9 +123,11 @@ class StateScope:
         if ctx is None:
             ctx = {
                 "Execution": self.runner.execution_context,
-                "State": {"EnteredTime": iso(self.entered), "Name": self.state.name, "RetryCount": self.retry_count},
+                "State": {"EnteredTime": iso(self.entered), "Name": self.state.name},
                 "StateMachine": self.runner.machine_context,
             }
+            if self.state.type in _RETRYING:  # AWS gives RetryCount only where a Retry can apply
+                ctx["State"]["RetryCount"] = self.retry_count
             if self.token is not None:
                 ctx["Task"] = {"Token": self.token}
             if self.map_item is not None:
@@ -144,6 +146,8 @@ class StateScope:
         states.update(extra)
         return Env(states, self.frame.variables, self.runner.functions)
 
+
+_RETRYING = frozenset({"Task", "Map", "Parallel"})
 
 MAX_WAIT_SECONDS = 99_999_999  # the largest Seconds Step Functions accepts in a Wait state
 
@@ -274,6 +278,8 @@ class Runner:
             "Id": self.arn, "Input": execution_input, "Name": self.name, "RoleArn": self.role_arn,
             "StartTime": iso(start), "RedriveCount": 0,
         }
+        if self.state_machine_type == "EXPRESS":  # Express executions cannot be redriven
+            del self.execution_context["RedriveCount"]
         ex = Execution(status="RUNNING", name=self.name, execution_arn=self.arn, start_date=start)
         previous_clock = api.set_clock(self.clock)
         try:

@@ -362,8 +362,8 @@ def _math_random(values: list[Any], literals: list[Any], scope: Scope) -> int:
 
 
 def _java_round(v: float) -> int:
-    """Step Functions rounds non-integer MathAdd arguments to the nearest integer, halves away from zero."""
-    return int(math.floor(v + 0.5)) if v >= 0 else -int(math.floor(-v + 0.5))
+    """Step Functions rounds non-integer MathAdd arguments as Java's ``Math.round``: halves up (-1.5 -> -1)."""
+    return int(math.floor(v + 0.5))
 
 
 def _math_add(values: list[Any], literals: list[Any], scope: Scope) -> int:
