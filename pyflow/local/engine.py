@@ -160,7 +160,7 @@ def _wait_seconds_ok(seconds: Any) -> bool:
         and int(seconds) == seconds
 
 
-def matches(names: list[str], error: str) -> bool:
+def matches(names: list[str], error: str, from_task: bool = False) -> bool:
     """The spec's ErrorEquals matching.
 
     ``States.Runtime`` is never retried or caught; ``States.ALL`` matches every
@@ -168,14 +168,16 @@ def matches(names: list[str], error: str) -> bool:
     catches); ``States.TaskFailed`` matches all of those except ``States.Timeout``
     and ``States.QueryEvaluationError``: a JSONata expression failing is not a task
     failing (as AWS behaves, and sfnx and fakecloud model it), though ``States.ALL``
-    and its own name catch it.
+    and its own name catch it.  A task's own ``States.DataLimitExceeded`` (its
+    result too large; ``from_task``) is a task failure that ``States.ALL`` catches,
+    as AWS does.
     """
     if error == RUNTIME:
         return False
     for name in names:
         if name == error:
             return True
-        if name == ALL and error != DATA_LIMIT:
+        if name == ALL and (error != DATA_LIMIT or from_task):
             return True
         if name == TASK_FAILED and error not in (TIMEOUT, DATA_LIMIT, QUERY_ERROR):
             return True
@@ -434,7 +436,7 @@ class Runner:
                 if not err.located:
                     locate(err, state, scope.entered_id)
                 for i, retrier in enumerate(state.retriers):
-                    if matches(retrier.errors, err.error):
+                    if matches(retrier.errors, err.error, err.from_task):
                         if counts[i] < retrier.max_attempts:
                             delay = retrier.interval * (retrier.backoff ** counts[i])
                             if retrier.max_delay is not None:
@@ -454,7 +456,7 @@ class Runner:
                 if i >= 0:
                     continue
                 for catcher in state.catchers:
-                    if matches(catcher.errors, err.error):
+                    if matches(catcher.errors, err.error, err.from_task):
                         return self._caught(state, data, scope, catcher, err), catcher.next
                 raise
 
@@ -660,9 +662,12 @@ class Runner:
             except (TypeError, ValueError) as exc:
                 raise StatesError("Runtime.MarshalError", f"Unable to marshal response: {exc}") from None
             if len(result_json) > MAX_PAYLOAD // 4 and len(result_json.encode("utf-8")) > MAX_PAYLOAD:
-                raise StatesError(DATA_LIMIT, f"The task result of state '{state.name}' exceeds 262144 bytes.")
+                name = info.resource if lambda_events else (info.service or info.resource)
+                raise StatesError(DATA_LIMIT, f"The state/task '{name}' returned a result with a size exceeding "
+                                              "the maximum number of bytes service limit.")
         except StatesError as err:
             err.located = True  # a task's failure is reported as the task gave it
+            err.from_task = True
             timed_out = err.error in (TIMEOUT, HEARTBEAT)
             fail = {"error": err.error}
             if err.cause is not None:

@@ -15,9 +15,11 @@ class StatesError(Exception):
     ``located`` is set once the cause names the state it happened in (AWS's
     ``An error occurred while executing the state ...`` prefix) or when it must
     not (a task's own failure), so an enclosing Map or Parallel leaves it alone.
+    ``from_task``: the failure of a Task's invocation (see ``engine.matches``).
     """
 
     located = False
+    from_task = False  # raised by a Task's invocation (its answer, or its result's size)
 
     def __init__(self, error: str, cause: str | None = None) -> None:
         super().__init__(f"{error}: {cause}" if cause else error)
