@@ -197,8 +197,8 @@ def _json_type(value: Any) -> str:
 def _shown(value: Any) -> str:
     try:
         return dumps(value)[:1000]
-    except (TypeError, ValueError):
-        return repr(value)[:1000]
+    except Exception:  # noqa: BLE001 - not JSON (a JSONata function...): a cause must still be written
+        return f"<{type(value).__name__}>"
 
 
 _LOCATED_ERRORS = frozenset({RUNTIME, QUERY_ERROR})
@@ -413,6 +413,8 @@ class Runner:
                 raise StatesError(RUNTIME, f"{what}Path {value.source!r} could not be found in the input") from None
         else:
             number = value(scope.env(data))
+        if kind == "path" and isinstance(number, str) and number.strip().lstrip("+-").isdigit():
+            number = int(number)  # AWS reads an integer's text as the integer
         if isinstance(number, bool) or not isinstance(number, (int, float)) or number < 0:
             error = QUERY_ERROR if kind == "jsonata" else RUNTIME
             numeric = isinstance(number, (int, float)) and not isinstance(number, bool)
@@ -837,6 +839,9 @@ class Runner:
             if not isinstance(items, list):
                 if state.items is None:
                     raise StatesError(QUERY_ERROR, f"Map state input must be an array but was: {_shown(items)}")
+                if not isinstance(items, (str, int, float, dict)) and items is not None:  # a function, a regex...
+                    raise StatesError(QUERY_ERROR, f"The JSONata expression '{state.items_source}' specified for the "
+                                                   "field 'Items' returned an unsupported result type.")
                 raise StatesError(QUERY_ERROR, f"The JSONata expression '{state.items_source}' specified for the field "
                                                f"'Items' returned an unexpected result type. Expected 'array', but was "
                                                f"'{_json_type(items)}' for value: {_shown(items)}")
@@ -848,6 +853,8 @@ class Runner:
                 items = select(state.items_path, eff, scope, "ItemsPath")
             if not isinstance(items, list):
                 raise StatesError(RUNTIME, f"Invalid path '{state.items_path}': the value for ItemsPath must be an array, got {dumps(items)[:200]}")
+        if state.max_concurrency_path is not None:
+            self._number(state.max_concurrency_path, eff, scope, "MaxConcurrency")
         tolerated_count = self._number(state.tolerated_count, eff, scope, "ToleratedFailureCount")
         tolerated_pct = self._number(state.tolerated_percentage, eff, scope, "ToleratedFailurePercentage")
         tolerant = tolerated_count is not None or tolerated_pct is not None

@@ -90,6 +90,7 @@ class State:
     items_path: Any = "$"
     items: ata.FieldEvaluator | None = None
     items_source: str | None = None
+    max_concurrency_path: Any = None
     item_selector: Any = None
     max_concurrency: Any = 0
     tolerated_count: Any = None
@@ -280,6 +281,8 @@ def compile_state(name: str, raw: dict[str, Any], inherited_ql: str) -> State:
                 compile_path(st.items_path)
             st.item_selector = compile_template(selector, "ItemSelector") if selector is not None else None
             st.max_concurrency = raw["MaxConcurrencyPath"] if "MaxConcurrencyPath" in raw else raw.get("MaxConcurrency", 0)
+            if "MaxConcurrencyPath" in raw:
+                st.max_concurrency_path = ("path", compile_path(raw["MaxConcurrencyPath"]))
         else:
             st.items = jsonata_field(raw["Items"], "Items") if "Items" in raw else None
             st.items_source = raw["Items"][2:-2].strip() if ata.is_template(raw.get("Items")) else (
