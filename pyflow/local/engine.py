@@ -204,17 +204,21 @@ def _shown(value: Any) -> str:
 _LOCATED_ERRORS = frozenset({RUNTIME, QUERY_ERROR})
 
 
-def locate(err: StatesError, state: State, entered_id: int) -> None:
+def locate(err: StatesError, state: State, entered_id: int, history: History | None = None) -> None:
     """Prefix a state's own runtime error with where it happened, as AWS words it.
 
     AWS's causes of ``States.Runtime`` and ``States.QueryEvaluationError`` start
     with ``An error occurred while executing the state '<name>' (entered at the
     event id #<n>).``, ``n`` being the id of the state's ``...StateEntered`` event.
+    A ``States.QueryEvaluationError`` (a JSONata evaluation failing) is also
+    recorded as an ``EvaluationFailed`` event, as AWS does.
     """
     err.located = True
     if err.error in _LOCATED_ERRORS:
         prefix = f"An error occurred while executing the state '{state.name}' (entered at the event id #{entered_id})."
         err.cause = f"{prefix} {err.cause}" if err.cause else prefix
+        if err.error == QUERY_ERROR and history is not None:
+            history.add("EvaluationFailed", {"error": err.error, "cause": err.cause, "state": state.name})
 
 
 class Runner:
@@ -350,7 +354,7 @@ class Runner:
             output, next_name = handler(self, state, data, scope)
         except StatesError as err:
             if not err.located:
-                locate(err, state, entered_id)
+                locate(err, state, entered_id, self.history)
             raise
         if kind == "Succeed":
             next_name = None
@@ -436,7 +440,11 @@ class Runner:
                 return body(self, state, data, scope), state.next
             except StatesError as err:
                 if not err.located:
-                    locate(err, state, scope.entered_id)
+                    locate(err, state, scope.entered_id, self.history)
+                if err.fails_map:
+                    err.fails_map = False
+                    if not self._retried(state, err, counts):
+                        self.history.add("MapStateFailed", {"error": err.error, **({"cause": err.cause} if err.cause is not None else {})})
                 for i, retrier in enumerate(state.retriers):
                     if matches(retrier.errors, err.error, err.from_task):
                         if counts[i] < retrier.max_attempts:
@@ -461,6 +469,14 @@ class Runner:
                     if matches(catcher.errors, err.error, err.from_task):
                         return self._caught(state, data, scope, catcher, err), catcher.next
                 raise
+
+    @staticmethod
+    def _retried(state: State, err: StatesError, counts: list[int]) -> bool:
+        """Whether a retrier of ``state`` will retry ``err`` (``counts``: attempts made per retrier)."""
+        for i, retrier in enumerate(state.retriers):
+            if matches(retrier.errors, err.error, err.from_task):
+                return counts[i] < retrier.max_attempts
+        return False
 
     def _caught(self, state: State, data: Any, scope: StateScope, catcher: Catcher, err: StatesError) -> Any:
         error_output: dict[str, Any] = {"Error": err.error}
@@ -835,16 +851,23 @@ class Runner:
         jsonata = state.ql == JSONATA
         if jsonata:
             eff = data
-            items = state.items(scope.env(data)) if state.items is not None else data
+            try:
+                items = state.items(scope.env(data)) if state.items is not None else data
+            except StatesError as err:
+                err.fails_map = err.error == QUERY_ERROR  # AWS: EvaluationFailed, then MapStateFailed
+                raise
             if not isinstance(items, list):
                 if state.items is None:
-                    raise StatesError(QUERY_ERROR, f"Map state input must be an array but was: {_shown(items)}")
-                if not isinstance(items, (str, int, float, dict)) and items is not None:  # a function, a regex...
-                    raise StatesError(QUERY_ERROR, f"The JSONata expression '{state.items_source}' specified for the "
-                                                   "field 'Items' returned an unsupported result type.")
-                raise StatesError(QUERY_ERROR, f"The JSONata expression '{state.items_source}' specified for the field "
-                                               f"'Items' returned an unexpected result type. Expected 'array', but was "
-                                               f"'{_json_type(items)}' for value: {_shown(items)}")
+                    failure = StatesError(QUERY_ERROR, f"Map state input must be an array but was: {_shown(items)}")
+                elif not isinstance(items, (str, int, float, dict)) and items is not None:  # a function, a regex...
+                    failure = StatesError(QUERY_ERROR, f"The JSONata expression '{state.items_source}' specified for "
+                                                       "the field 'Items' returned an unsupported result type.")
+                else:
+                    failure = StatesError(QUERY_ERROR, f"The JSONata expression '{state.items_source}' specified for "
+                                                       "the field 'Items' returned an unexpected result type. Expected "
+                                                       f"'array', but was '{_json_type(items)}' for value: {_shown(items)}")
+                failure.fails_map = True  # AWS: EvaluationFailed, then MapStateFailed
+                raise failure
         else:
             eff = self._input(state, data, scope)
             if state.items_path == "$":
@@ -855,10 +878,11 @@ class Runner:
                 raise StatesError(RUNTIME, f"Invalid path '{state.items_path}': the value for ItemsPath must be an array, got {dumps(items)[:200]}")
         if state.max_concurrency_path is not None:
             self._number(state.max_concurrency_path, eff, scope, "MaxConcurrency")
+        self.history.add("MapStateStarted", {"length": len(items)})
+        # AWS reads the tolerated failure fields once the Map has started
         tolerated_count = self._number(state.tolerated_count, eff, scope, "ToleratedFailureCount")
         tolerated_pct = self._number(state.tolerated_percentage, eff, scope, "ToleratedFailurePercentage")
         tolerant = tolerated_count is not None or tolerated_pct is not None
-        self.history.add("MapStateStarted", {"length": len(items)})
         results: list[Any] = []
         failures = 0
         processor = state.processor
@@ -891,7 +915,7 @@ class Runner:
                 self.history.add("MapIterationSucceeded", {"name": state.name, "index": index})
                 results.append(out)
         except StatesError as err:
-            self.history.add("MapStateFailed", {"error": err.error, **({"cause": err.cause} if err.cause is not None else {})})
+            err.fails_map = True  # MapStateFailed is recorded once no retrier retries it (_guarded)
             raise
         self.history.add("MapStateSucceeded", None)
         if jsonata:

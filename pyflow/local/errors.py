@@ -19,6 +19,7 @@ class StatesError(Exception):
     """
 
     located = False
+    fails_map = False  # a Map's iteration failed: the Map records MapStateFailed unless it retries
     from_task = False  # raised by a Task's invocation (its answer, or its result's size)
 
     def __init__(self, error: str, cause: str | None = None) -> None:
