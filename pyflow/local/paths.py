@@ -70,8 +70,12 @@ def parse_reference(rest: str) -> tuple[str | int, ...] | None:
                 continue
             m = _QUOTED.match(rest, i)
             if m:
-                raw = m.group(1) if m.group(1) is not None else m.group(2)
-                keys.append(re.sub(r"\\(.)", r"\1", raw))
+                # only the quote's own escape is one (Jayway, as AWS: a backslash before
+                # anything else, even the other quote, is the key's own character)
+                if m.group(1) is not None:
+                    keys.append(m.group(1).replace("\\'", "'"))
+                else:
+                    keys.append(m.group(2).replace('\\"', '"'))
                 i = m.end()
                 continue
             return None

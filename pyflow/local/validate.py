@@ -252,7 +252,8 @@ class _Checker:
                         self.add(where, f"{field}: {exc}")
             elif isinstance(value, dict):
                 for k, v in value.items():
-                    if isinstance(k, str) and k.endswith(".$"):
+                    # AWS accepts such a key in Output, kept as written (a recorded execution)
+                    if isinstance(k, str) and k.endswith(".$") and not field.startswith("Output"):
                         self.add(where, f"{field}: key {k!r} ends in '.$', which JSONata states do not use")
                     walk(v, field)
             elif isinstance(value, list):

@@ -34,8 +34,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         'output: AWS "1", runner [1]',
     'tests/aws/services/stepfunctions/v2/intrinsic_functions/test_math_operations_jsonata.py::TestMathOperationsJSONata::test_math_random_seeded':
         "cause worded unlike AWS's",
-    'tests/aws/services/stepfunctions/v2/outputdecl/test_output.py::TestArgumentsBase::test_base_cases[BASE_LITERALS]':
-        'rejected: ["state \'State0\': Output: key \'constant_jp_input.$\' ends in \'.$\', which JSONata states do not use"]',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_parallel_state[PARALLEL_STATE]':
         'history: event #7 is PassStateEntered on AWS, PassStateExited here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_parallel_state[PARALLEL_STATE_PARAMETERS]':
@@ -44,8 +42,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         'history: event #5 is PassStateEntered on AWS, PassStateExited here',
     'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_parallel_state_nested':
         'history: event #8 is ParallelStateExited on AWS, ParallelStateSucceeded here',
-    'tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py::TestBaseScenarios::test_escape_sequence_parsing[ESCAPE_SEQUENCES_JSONPATH]':
-        'status: AWS SUCCEEDED, runner FAILED (States.Runtime: An error occurred while executing the state \'JsonPathEscapeTest\' (entered at the event id #2). The JSONPath \'$[\'Test\\""Name"\']\' specified for the ',
     'tests/aws/services/stepfunctions/v2/timeouts/test_timeouts.py::TestTimeouts::test_service_lambda_map_timeout':
         'history: event #5 is MapIterationStarted on AWS, TaskStateEntered here',
 }
