@@ -48,13 +48,15 @@ def load_definition(source: Any) -> Any:
     return source
 
 
-def compile_definition(definition: Any) -> Machine:
-    """Validate and compile (cached by the definition's JSON text)."""
+def compile_definition(definition: Any, state_machine_type: str = "STANDARD") -> Machine:
+    """Validate (with the rules of ``state_machine_type``) and compile (cached by the definition's JSON text)."""
     definition = load_definition(definition)
     key = definition if isinstance(definition, str) else json.dumps(definition, sort_keys=True, default=str)
+    if state_machine_type != "STANDARD":
+        key = state_machine_type + ":" + key
     machine = _COMPILED.get(key)
     if machine is None:
-        checked = validate_definition(definition)
+        checked = validate_definition(definition, state_machine_type)
         machine = compile_machine(checked)
         if len(_COMPILED) < 256:
             _COMPILED[key] = machine
@@ -75,6 +77,8 @@ def run_definition(
     seed: int | None = 0,
     state_machines: Mapping[str, Any] | None = None,
     token_wait: float = 0.0,
+    state_machine_type: str = "STANDARD",
+    role_arn: str | None = None,
     _depth: int = 0,
 ) -> Execution:
     """Run a state machine definition locally and return what happened.
@@ -91,13 +95,16 @@ def run_definition(
     ``$random`` and jitter so runs repeat (``None`` for fresh randomness).
     ``state_machines``: definitions for ``states:startExecution`` by ARN or name.
     ``token_wait``: real seconds to wait for another thread's ``send_task_success``.
+    ``state_machine_type``: ``"STANDARD"`` or ``"EXPRESS"`` (the execution ARN's form).
+    ``role_arn``: the execution role's ARN (``$$.Execution.RoleArn``).
     """
-    machine = compile_definition(definition)
+    machine = compile_definition(definition, state_machine_type)
     if execution_input is None:
         execution_input = {}
     runner = Runner(
         machine, tasks=tasks, mocks=mocks, clock=clock, trace=trace, max_events=max_events,
         execution_name=execution_name, state_machine_name=state_machine_name, seed=seed,
         state_machines=state_machines, token_wait=token_wait, depth=_depth,
+        state_machine_type=state_machine_type, role_arn=role_arn,
     )
     return runner.run(execution_input)

@@ -96,10 +96,11 @@ class Frame:
 class StateScope:
     """What one state's paths can read: the Context object (built lazily) and Variables."""
 
-    __slots__ = ("runner", "frame", "state", "entered", "retry_count", "token", "map_item", "_ctx")
+    __slots__ = ("runner", "frame", "state", "entered", "entered_id", "retry_count", "token", "map_item", "_ctx")
 
-    def __init__(self, runner: Runner, frame: Frame, state: State, entered: _dt.datetime) -> None:
+    def __init__(self, runner: Runner, frame: Frame, state: State, entered: _dt.datetime, entered_id: int = 0) -> None:
         self.runner = runner
+        self.entered_id = entered_id
         self.frame = frame
         self.state = state
         self.entered = entered
@@ -122,9 +123,11 @@ class StateScope:
         if ctx is None:
             ctx = {
                 "Execution": self.runner.execution_context,
-                "State": {"EnteredTime": iso(self.entered), "Name": self.state.name, "RetryCount": self.retry_count},
+                "State": {"EnteredTime": iso(self.entered), "Name": self.state.name},
                 "StateMachine": self.runner.machine_context,
             }
+            if self.state.type in _RETRYING:  # AWS gives RetryCount only where a Retry can apply
+                ctx["State"]["RetryCount"] = self.retry_count
             if self.token is not None:
                 ctx["Task"] = {"Token": self.token}
             if self.map_item is not None:
@@ -144,6 +147,8 @@ class StateScope:
         return Env(states, self.frame.variables, self.runner.functions)
 
 
+_RETRYING = frozenset({"Task", "Map", "Parallel"})
+
 MAX_WAIT_SECONDS = 99_999_999  # the largest Seconds Step Functions accepts in a Wait state
 
 
@@ -155,7 +160,7 @@ def _wait_seconds_ok(seconds: Any) -> bool:
         and int(seconds) == seconds
 
 
-def matches(names: list[str], error: str) -> bool:
+def matches(names: list[str], error: str, from_task: bool = False) -> bool:
     """The spec's ErrorEquals matching.
 
     ``States.Runtime`` is never retried or caught; ``States.ALL`` matches every
@@ -163,18 +168,57 @@ def matches(names: list[str], error: str) -> bool:
     catches); ``States.TaskFailed`` matches all of those except ``States.Timeout``
     and ``States.QueryEvaluationError``: a JSONata expression failing is not a task
     failing (as AWS behaves, and sfnx and fakecloud model it), though ``States.ALL``
-    and its own name catch it.
+    and its own name catch it.  A task's own ``States.DataLimitExceeded`` (its
+    result too large; ``from_task``) is a task failure that ``States.ALL`` catches,
+    as AWS does.
     """
     if error == RUNTIME:
         return False
     for name in names:
         if name == error:
             return True
-        if name == ALL and error != DATA_LIMIT:
+        if name == ALL and (error != DATA_LIMIT or from_task):
             return True
         if name == TASK_FAILED and error not in (TIMEOUT, DATA_LIMIT, QUERY_ERROR):
             return True
     return False
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+
+
+def _shown(value: Any) -> str:
+    try:
+        return dumps(value)[:1000]
+    except Exception:  # noqa: BLE001 - not JSON (a JSONata function...): a cause must still be written
+        return f"<{type(value).__name__}>"
+
+
+_LOCATED_ERRORS = frozenset({RUNTIME, QUERY_ERROR})
+
+
+def locate(err: StatesError, state: State, entered_id: int, history: History | None = None) -> None:
+    """Prefix a state's own runtime error with where it happened, as AWS words it.
+
+    AWS's causes of ``States.Runtime`` and ``States.QueryEvaluationError`` start
+    with ``An error occurred while executing the state '<name>' (entered at the
+    event id #<n>).``, ``n`` being the id of the state's ``...StateEntered`` event.
+    A ``States.QueryEvaluationError`` (a JSONata evaluation failing) is also
+    recorded as an ``EvaluationFailed`` event, as AWS does.
+    """
+    err.located = True
+    if err.error in _LOCATED_ERRORS:
+        prefix = f"An error occurred while executing the state '{state.name}' (entered at the event id #{entered_id})."
+        err.cause = f"{prefix} {err.cause}" if err.cause else prefix
+        if err.error == QUERY_ERROR and history is not None:
+            history.add("EvaluationFailed", {"error": err.error, "cause": err.cause, "state": state.name})
 
 
 class Runner:
@@ -196,6 +240,7 @@ class Runner:
         token_wait: float = 0.0,
         role_arn: str | None = None,
         depth: int = 0,
+        state_machine_type: str = "STANDARD",
     ) -> None:
         self.machine = machine
         self.dispatcher = Dispatcher(tasks, mocks)
@@ -214,7 +259,13 @@ class Runner:
         self.name = execution_name
         self.sm_name = state_machine_name
         self.sm_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{state_machine_name}"
-        self.arn = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{state_machine_name}:{execution_name}"
+        self.state_machine_type = state_machine_type
+        if state_machine_type == "EXPRESS":
+            # an Express execution's id: arn:...:express:<machine>:<name>:<uuid>
+            run_id = _uuid.UUID(int=self.rng.getrandbits(128), version=4)
+            self.arn = f"arn:aws:states:{REGION}:{ACCOUNT}:express:{state_machine_name}:{execution_name}:{run_id}"
+        else:
+            self.arn = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{state_machine_name}:{execution_name}"
         self.role_arn = role_arn or f"arn:aws:iam::{ACCOUNT}:role/pyflow-local"
         self.states_entered: list[str] = []
         self.transitions = 0
@@ -233,6 +284,8 @@ class Runner:
             "Id": self.arn, "Input": execution_input, "Name": self.name, "RoleArn": self.role_arn,
             "StartTime": iso(start), "RedriveCount": 0,
         }
+        if self.state_machine_type == "EXPRESS":  # Express executions cannot be redriven
+            del self.execution_context["RedriveCount"]
         ex = Execution(status="RUNNING", name=self.name, execution_arn=self.arn, start_date=start)
         previous_clock = api.set_clock(self.clock)
         try:
@@ -294,10 +347,15 @@ class Runner:
         self.transitions += 1
         self.states_entered.append(state.name)
         kind = state.type
-        self.history.add(kind + "StateEntered", {"name": state.name, "input": data_json, "inputDetails": {"truncated": False}})
-        scope = StateScope(self, frame, state, self.clock.now())
+        entered_id = self.history.add(kind + "StateEntered", {"name": state.name, "input": data_json, "inputDetails": {"truncated": False}})
+        scope = StateScope(self, frame, state, self.clock.now(), entered_id)
         handler = _HANDLERS[kind]
-        output, next_name = handler(self, state, data, scope)
+        try:
+            output, next_name = handler(self, state, data, scope)
+        except StatesError as err:
+            if not err.located:
+                locate(err, state, entered_id, self.history)
+            raise
         if kind == "Succeed":
             next_name = None
         # The runner never changes a value in place (results are set on copies), so an
@@ -359,8 +417,17 @@ class Runner:
                 raise StatesError(RUNTIME, f"{what}Path {value.source!r} could not be found in the input") from None
         else:
             number = value(scope.env(data))
+        if kind == "path" and isinstance(number, str) and number.strip().lstrip("+-").isdigit():
+            number = int(number)  # AWS reads an integer's text as the integer
         if isinstance(number, bool) or not isinstance(number, (int, float)) or number < 0:
             error = QUERY_ERROR if kind == "jsonata" else RUNTIME
+            numeric = isinstance(number, (int, float)) and not isinstance(number, bool)
+            if kind == "path" and not numeric:
+                shown = number if isinstance(number, str) else dumps(number)
+                raise StatesError(error, f'The {what}Path field refers to value "{shown}" which is not a valid '
+                                         f"integer: {value.source}")
+            if numeric:
+                raise StatesError(error, f"{what} cannot be negative.")
             raise StatesError(error, f"{what} must be a non-negative number, got {number!r}")
         return float(number)
 
@@ -372,8 +439,14 @@ class Runner:
             try:
                 return body(self, state, data, scope), state.next
             except StatesError as err:
+                if not err.located:
+                    locate(err, state, scope.entered_id, self.history)
+                if err.fails_map:
+                    err.fails_map = False
+                    if not self._retried(state, err, counts):
+                        self.history.add("MapStateFailed", {"error": err.error, **({"cause": err.cause} if err.cause is not None else {})})
                 for i, retrier in enumerate(state.retriers):
-                    if matches(retrier.errors, err.error):
+                    if matches(retrier.errors, err.error, err.from_task):
                         if counts[i] < retrier.max_attempts:
                             delay = retrier.interval * (retrier.backoff ** counts[i])
                             if retrier.max_delay is not None:
@@ -393,9 +466,17 @@ class Runner:
                 if i >= 0:
                     continue
                 for catcher in state.catchers:
-                    if matches(catcher.errors, err.error):
+                    if matches(catcher.errors, err.error, err.from_task):
                         return self._caught(state, data, scope, catcher, err), catcher.next
                 raise
+
+    @staticmethod
+    def _retried(state: State, err: StatesError, counts: list[int]) -> bool:
+        """Whether a retrier of ``state`` will retry ``err`` (``counts``: attempts made per retrier)."""
+        for i, retrier in enumerate(state.retriers):
+            if matches(retrier.errors, err.error, err.from_task):
+                return counts[i] < retrier.max_attempts
+        return False
 
     def _caught(self, state: State, data: Any, scope: StateScope, catcher: Catcher, err: StatesError) -> Any:
         error_output: dict[str, Any] = {"Error": err.error}
@@ -435,20 +516,23 @@ class Runner:
             error = state.error(env) if state.error is not None else None
             cause = state.cause(env) if state.cause is not None else None
         else:
-            error = self._fail_field(state.error, state.error_path, data, scope)
-            cause = self._fail_field(state.cause, state.cause_path, data, scope)
+            error = self._fail_field(state.error, state.error_path, data, scope, "ErrorPath")
+            cause = self._fail_field(state.cause, state.cause_path, data, scope, "CausePath")
         if error is not None and not isinstance(error, str) or cause is not None and not isinstance(cause, str):
             raise StatesError(RUNTIME, "a Fail state's Error and Cause must be strings")
-        raise StatesError(error if error is not None else "", cause)
+        failure = StatesError(error if error is not None else "", cause)
+        failure.located = True  # the Fail state's own Error and Cause, as written
+        raise failure
 
-    def _fail_field(self, const: Any, path: Any, data: Any, scope: StateScope) -> Any:
+    def _fail_field(self, const: Any, path: Any, data: Any, scope: StateScope, field: str) -> Any:
         if path is None:
             return const
         if hasattr(path, "resolve"):
             try:
                 return path.resolve(data, scope)
             except PathError:
-                raise StatesError(RUNTIME, f"the path {path.source!r} of a Fail state could not be found in the input") from None
+                raise StatesError(RUNTIME, f"The JSONPath '{path.source}' specified for the field '{field}' could not be "
+                                           f"found in the input '{dumps(data)}'") from None
         return path(data, scope)
 
     # ------------------------------------------------------------------ Wait
@@ -469,6 +553,11 @@ class Runner:
             else:
                 seconds = spec
             if not _wait_seconds_ok(seconds):
+                if key == "SecondsPath" and isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
+                    shown = f"{spec.source} == {dumps(seconds)}"
+                    if seconds == seconds and abs(seconds) != float("inf") and int(seconds) == seconds and seconds < 0:
+                        raise StatesError(err, f"The SecondsPath parameter references a negative value: {shown}")
+                    raise StatesError(err, f"The SecondsPath parameter cannot be parsed as a long value: {shown}")
                 raise StatesError(err, f"The Wait state's Seconds must be an integer from 0 to {MAX_WAIT_SECONDS}, got {seconds!r}")
             self.sleep(float(seconds))
         else:
@@ -484,7 +573,12 @@ class Runner:
             try:
                 when = parse_timestamp(stamp)
             except (ValueError, TypeError):
-                raise StatesError(err, f"The Wait state's Timestamp is not a valid timestamp: {stamp!r}") from None
+                shown = stamp if isinstance(stamp, str) else dumps(stamp)
+                if key == "TimestampPath":
+                    raise StatesError(err, "The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                                           f"offset date-time format string: {spec.source} == {shown}") from None
+                raise StatesError(err, "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time "
+                                       f"format string: {shown}") from None
             self.sleep((when - self.clock.now()).total_seconds())
         if jsonata:
             return self._finish_jsonata(state, data, scope, Unset, data), state.next
@@ -586,8 +680,12 @@ class Runner:
             except (TypeError, ValueError) as exc:
                 raise StatesError("Runtime.MarshalError", f"Unable to marshal response: {exc}") from None
             if len(result_json) > MAX_PAYLOAD // 4 and len(result_json.encode("utf-8")) > MAX_PAYLOAD:
-                raise StatesError(DATA_LIMIT, f"The task result of state '{state.name}' exceeds 262144 bytes.")
+                name = info.resource if lambda_events else (info.service or info.resource)
+                raise StatesError(DATA_LIMIT, f"The state/task '{name}' returned a result with a size exceeding "
+                                              "the maximum number of bytes service limit.")
         except StatesError as err:
+            err.located = True  # a task's failure is reported as the task gave it
+            err.from_task = True
             timed_out = err.error in (TIMEOUT, HEARTBEAT)
             fail = {"error": err.error}
             if err.cause is not None:
@@ -753,9 +851,23 @@ class Runner:
         jsonata = state.ql == JSONATA
         if jsonata:
             eff = data
-            items = state.items(scope.env(data)) if state.items is not None else data
+            try:
+                items = state.items(scope.env(data)) if state.items is not None else data
+            except StatesError as err:
+                err.fails_map = err.error == QUERY_ERROR  # AWS: EvaluationFailed, then MapStateFailed
+                raise
             if not isinstance(items, list):
-                raise StatesError(QUERY_ERROR, f"The Map state's Items must be an array, got {dumps(items)[:200]}")
+                if state.items is None:
+                    failure = StatesError(QUERY_ERROR, f"Map state input must be an array but was: {_shown(items)}")
+                elif not isinstance(items, (str, int, float, dict)) and items is not None:  # a function, a regex...
+                    failure = StatesError(QUERY_ERROR, f"The JSONata expression '{state.items_source}' specified for "
+                                                       "the field 'Items' returned an unsupported result type.")
+                else:
+                    failure = StatesError(QUERY_ERROR, f"The JSONata expression '{state.items_source}' specified for "
+                                                       "the field 'Items' returned an unexpected result type. Expected "
+                                                       f"'array', but was '{_json_type(items)}' for value: {_shown(items)}")
+                failure.fails_map = True  # AWS: EvaluationFailed, then MapStateFailed
+                raise failure
         else:
             eff = self._input(state, data, scope)
             if state.items_path == "$":
@@ -764,10 +876,13 @@ class Runner:
                 items = select(state.items_path, eff, scope, "ItemsPath")
             if not isinstance(items, list):
                 raise StatesError(RUNTIME, f"Invalid path '{state.items_path}': the value for ItemsPath must be an array, got {dumps(items)[:200]}")
+        if state.max_concurrency_path is not None:
+            self._number(state.max_concurrency_path, eff, scope, "MaxConcurrency")
+        self.history.add("MapStateStarted", {"length": len(items)})
+        # AWS reads the tolerated failure fields once the Map has started
         tolerated_count = self._number(state.tolerated_count, eff, scope, "ToleratedFailureCount")
         tolerated_pct = self._number(state.tolerated_percentage, eff, scope, "ToleratedFailurePercentage")
         tolerant = tolerated_count is not None or tolerated_pct is not None
-        self.history.add("MapStateStarted", {"length": len(items)})
         results: list[Any] = []
         failures = 0
         processor = state.processor
@@ -800,7 +915,7 @@ class Runner:
                 self.history.add("MapIterationSucceeded", {"name": state.name, "index": index})
                 results.append(out)
         except StatesError as err:
-            self.history.add("MapStateFailed", {"error": err.error, **({"cause": err.cause} if err.cause is not None else {})})
+            err.fails_map = True  # MapStateFailed is recorded once no retrier retries it (_guarded)
             raise
         self.history.add("MapStateSucceeded", None)
         if jsonata:

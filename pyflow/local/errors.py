@@ -10,7 +10,17 @@ from __future__ import annotations
 
 
 class StatesError(Exception):
-    """An ASL-level failure: ``error`` is the name a Catch matches, ``cause`` the text."""
+    """An ASL-level failure: ``error`` is the name a Catch matches, ``cause`` the text.
+
+    ``located`` is set once the cause names the state it happened in (AWS's
+    ``An error occurred while executing the state ...`` prefix) or when it must
+    not (a task's own failure), so an enclosing Map or Parallel leaves it alone.
+    ``from_task``: the failure of a Task's invocation (see ``engine.matches``).
+    """
+
+    located = False
+    fails_map = False  # a Map's iteration failed: the Map records MapStateFailed unless it retries
+    from_task = False  # raised by a Task's invocation (its answer, or its result's size)
 
     def __init__(self, error: str, cause: str | None = None) -> None:
         super().__init__(f"{error}: {cause}" if cause else error)

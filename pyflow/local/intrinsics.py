@@ -219,8 +219,14 @@ def _need(cond: bool, message: str) -> None:
 
 
 def _format_value(v: Any) -> str:
+    """An argument as ``States.Format`` writes it: JSON scalars; objects and arrays as
+    AWS (Java's ``toString``) does: ``{Arg1=1, Arg2=[]}``, ``[a, b]``, strings unquoted."""
     if isinstance(v, str):
         return v
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}={_format_value(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_format_value(x) for x in v) + "]"
     return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -241,7 +247,6 @@ def _format(values: list[Any], literals: list[Any], scope: Scope) -> str:
         if raw.startswith("{}", i):
             _need(used < len(args), "more {} placeholders than arguments")
             arg = args[used]
-            _need(not isinstance(arg, (dict, list)), "arguments must be strings, numbers, booleans or null")
             out.append(_format_value(arg))
             used += 1
             i += 2
@@ -254,6 +259,8 @@ def _format(values: list[Any], literals: list[Any], scope: Scope) -> str:
 
 def _string_to_json(values: list[Any], literals: list[Any], scope: Scope) -> Any:
     _need(isinstance(values[0], str), "the argument must be a string")
+    if not values[0].strip():
+        return None  # AWS: an empty or blank string is JSON null
     return json.loads(values[0])
 
 
@@ -362,8 +369,8 @@ def _math_random(values: list[Any], literals: list[Any], scope: Scope) -> int:
 
 
 def _java_round(v: float) -> int:
-    """Step Functions rounds non-integer MathAdd arguments to the nearest integer, halves away from zero."""
-    return int(math.floor(v + 0.5)) if v >= 0 else -int(math.floor(-v + 0.5))
+    """Step Functions rounds non-integer MathAdd arguments as Java's ``Math.round``: halves up (-1.5 -> -1)."""
+    return int(math.floor(v + 0.5))
 
 
 def _math_add(values: list[Any], literals: list[Any], scope: Scope) -> int:

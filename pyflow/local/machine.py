@@ -14,7 +14,7 @@ from typing import Any
 
 from pyflow.local import jsonata_eval as ata
 from pyflow.local.choice import Predicate, compile_rule
-from pyflow.local.errors import DefinitionError
+from pyflow.local.errors import QUERY_ERROR, DefinitionError, StatesError
 from pyflow.local.integrations import ResourceInfo, parse_resource
 from pyflow.local.paths import Template, compile_path, compile_template
 
@@ -89,6 +89,8 @@ class State:
     processor: Graph | None = None  # Map
     items_path: Any = "$"
     items: ata.FieldEvaluator | None = None
+    items_source: str | None = None
+    max_concurrency_path: Any = None
     item_selector: Any = None
     max_concurrency: Any = 0
     tolerated_count: Any = None
@@ -132,7 +134,57 @@ def _jsonpath_assign(assign: Any) -> Template | None:
 def _jsonata_assign(assign: Any) -> Any:
     if assign is None:
         return None
-    return ata.compile_field(assign)
+    return jsonata_field(assign, "Assign")
+
+
+def jsonata_field(value: Any, name: str) -> Any:
+    """``ata.compile_field`` whose failures name the field, as AWS's causes do.
+
+    AWS: ``The JSONata expression '<expr>' specified for the field 'Output/result'
+    returned nothing (undefined).`` (a template nested in an object is named by
+    its path of keys).
+    """
+    built = _jsonata_build(value, name)
+    return ata.Constant(value) if built is None else built
+
+
+def _jsonata_build(value: Any, name: str) -> Any:
+    if ata.is_template(value):
+        source = value[2:-2].strip()
+        expr = ata.compile_expression(source)
+
+        def evaluate(env: Any) -> Any:
+            try:
+                return expr.evaluate(env.states, env.variables, env.functions)
+            except StatesError as err:
+                raise _named(err, source, name) from None
+
+        return evaluate
+    if isinstance(value, dict):
+        parts = [(k, _jsonata_build(v, f"{name}/{k}"), v) for k, v in value.items()]
+        if all(fn is None for _, fn, _ in parts):
+            return None
+        return lambda env: {k: (fn(env) if fn is not None else v) for k, fn, v in parts}
+    if isinstance(value, list):
+        items = [(_jsonata_build(v, f"{name}/{i}"), v) for i, v in enumerate(value)]
+        if all(fn is None for fn, _ in items):
+            return None
+        return lambda env: [fn(env) if fn is not None else v for fn, v in items]
+    return None
+
+
+def _named(err: StatesError, source: str, name: str) -> StatesError:
+    if err.error != QUERY_ERROR or err.cause is None or err.located:
+        return err
+    expression = f"The JSONata expression '{source}'"
+    if err.cause == f"{expression} returned nothing (undefined).":
+        err.cause = f"{expression} specified for the field '{name}' returned nothing (undefined)."
+    else:
+        generic = f"An error occurred while evaluating the expression '{source}': "
+        if err.cause.startswith(generic):
+            err.cause = (f"{expression} specified for the field '{name}' threw an error during evaluation. "
+                         + err.cause[len(generic):])
+    return err
 
 
 def compile_graph(spec: dict[str, Any], default_ql: str) -> Graph:
@@ -166,7 +218,7 @@ def compile_state(name: str, raw: dict[str, Any], inherited_ql: str) -> State:
                 catcher.result_path = c.get("ResultPath", "$")
                 catcher.assign = _jsonpath_assign(c.get("Assign"))
             else:
-                catcher.output = ata.compile_field(c["Output"]) if "Output" in c else None
+                catcher.output = jsonata_field(c["Output"], "Output") if "Output" in c else None
                 catcher.assign = _jsonata_assign(c.get("Assign"))
             st.catchers.append(catcher)
     if ql == JSONPATH:
@@ -184,9 +236,9 @@ def compile_state(name: str, raw: dict[str, Any], inherited_ql: str) -> State:
                 compile_path(p)
     else:
         if "Arguments" in raw:
-            st.arguments = ata.compile_field(raw["Arguments"])
+            st.arguments = jsonata_field(raw["Arguments"], "Arguments")
         if "Output" in raw:
-            st.output = ata.compile_field(raw["Output"])
+            st.output = jsonata_field(raw["Output"], "Output")
         st.assign = _jsonata_assign(raw.get("Assign"))
 
     if kind == "Task":
@@ -200,7 +252,7 @@ def compile_state(name: str, raw: dict[str, Any], inherited_ql: str) -> State:
             if key in raw:
                 value = raw[key]
                 if ql == JSONATA and key in ("Seconds", "Timestamp"):
-                    value = ata.compile_field(value)
+                    value = jsonata_field(value, key)
                 elif key.endswith("Path"):
                     value = compile_path(value)
                 st.wait = (key, value)
@@ -213,9 +265,9 @@ def compile_state(name: str, raw: dict[str, Any], inherited_ql: str) -> State:
                 cr.predicate = compile_rule(body)
                 cr.assign = _jsonpath_assign(rule.get("Assign"))
             else:
-                cr.condition = ata.compile_field(rule["Condition"])
+                cr.condition = jsonata_field(rule["Condition"], "Condition")
                 cr.assign = _jsonata_assign(rule.get("Assign"))
-                cr.output = ata.compile_field(rule["Output"]) if "Output" in rule else None
+                cr.output = jsonata_field(rule["Output"], "Output") if "Output" in rule else None
             st.rules.append(cr)
     elif kind == "Parallel":
         st.branches = [compile_graph(b, ql) for b in raw["Branches"]]
@@ -229,10 +281,14 @@ def compile_state(name: str, raw: dict[str, Any], inherited_ql: str) -> State:
                 compile_path(st.items_path)
             st.item_selector = compile_template(selector, "ItemSelector") if selector is not None else None
             st.max_concurrency = raw["MaxConcurrencyPath"] if "MaxConcurrencyPath" in raw else raw.get("MaxConcurrency", 0)
+            if "MaxConcurrencyPath" in raw:
+                st.max_concurrency_path = ("path", compile_path(raw["MaxConcurrencyPath"]))
         else:
-            st.items = ata.compile_field(raw["Items"]) if "Items" in raw else None
-            st.item_selector = ata.compile_field(selector) if selector is not None else None
-            st.max_concurrency = ata.compile_field(raw.get("MaxConcurrency", 0))
+            st.items = jsonata_field(raw["Items"], "Items") if "Items" in raw else None
+            st.items_source = raw["Items"][2:-2].strip() if ata.is_template(raw.get("Items")) else (
+                json.dumps(raw["Items"]) if "Items" in raw else None)
+            st.item_selector = jsonata_field(selector, "ItemSelector") if selector is not None else None
+            st.max_concurrency = jsonata_field(raw.get("MaxConcurrency", 0), "MaxConcurrency")
         st.tolerated_count = _number_field(raw, "ToleratedFailureCount", ql)
         st.tolerated_percentage = _number_field(raw, "ToleratedFailurePercentage", ql)
     elif kind == "Fail":
@@ -242,8 +298,8 @@ def compile_state(name: str, raw: dict[str, Any], inherited_ql: str) -> State:
             st.error_path = _path_or_intrinsic(raw["ErrorPath"]) if "ErrorPath" in raw else None
             st.cause_path = _path_or_intrinsic(raw["CausePath"]) if "CausePath" in raw else None
         else:
-            st.error = ata.compile_field(raw["Error"]) if "Error" in raw else None
-            st.cause = ata.compile_field(raw["Cause"]) if "Cause" in raw else None
+            st.error = jsonata_field(raw["Error"], "Error") if "Error" in raw else None
+            st.cause = jsonata_field(raw["Cause"], "Cause") if "Cause" in raw else None
     return st
 
 
@@ -255,7 +311,7 @@ def _number_field(raw: dict[str, Any], key: str, ql: str) -> Any:
         return None
     value = raw[key]
     if ql == JSONATA and ata.is_template(value):
-        return ("jsonata", ata.compile_field(value))
+        return ("jsonata", jsonata_field(value, key))
     return ("const", value)
 
 

@@ -70,8 +70,12 @@ def parse_reference(rest: str) -> tuple[str | int, ...] | None:
                 continue
             m = _QUOTED.match(rest, i)
             if m:
-                raw = m.group(1) if m.group(1) is not None else m.group(2)
-                keys.append(re.sub(r"\\(.)", r"\1", raw))
+                # only the quote's own escape is one (Jayway, as AWS: a backslash before
+                # anything else, even the other quote, is the key's own character)
+                if m.group(1) is not None:
+                    keys.append(m.group(1).replace("\\'", "'"))
+                else:
+                    keys.append(m.group(2).replace('\\"', '"'))
                 i = m.end()
                 continue
             return None
@@ -202,12 +206,31 @@ def select(path: str | None, data: Any, scope: Scope, field: str) -> Any:
     if path is None:
         return {}
     try:
-        return compile_path(path).resolve(data, scope)
+        compiled = compile_path(path)
+        return compiled.resolve(data, scope)
     except PathError:
-        raise StatesError(
-            RUNTIME,
-            f"Invalid path '{path}' : No results for path: {field} '{path}' could not be found in the input '{_short(data)}'",
-        ) from None
+        raise StatesError(RUNTIME, f"Invalid path '{path}' : {_missing(compiled, data, field)}") from None
+
+
+def _bracketed(keys: tuple[str | int, ...]) -> str:
+    return "$" + "".join(f"[{k}]" if isinstance(k, int) else f"['{k}']" for k in keys)
+
+
+def _missing(path: Path, data: Any, field: str) -> str:
+    """Why a reference path selected nothing, as AWS words it.
+
+    A missing last step: ``No results for path: $['a']['b']``; a missing step on
+    the way: ``Missing property in path $['a']`` (up to that step).
+    """
+    if path.keys and path.root == "data":
+        value = data
+        for i, key in enumerate(path.keys):
+            value = _walk(value, (key,))
+            if value is _MISSING:
+                if i == len(path.keys) - 1:
+                    return f"No results for path: {_bracketed(path.keys)}"
+                return f"Missing property in path {_bracketed(path.keys[:i + 1])}"
+    return f"No results for path: {field} '{path.source}' could not be found in the input '{_short(data)}'"
 
 
 def _short(data: Any) -> str:
@@ -324,10 +347,11 @@ def _dynamic_value(key: str, expr: Any, field: str) -> Template:
         try:
             return path.resolve(data, scope)
         except PathError:
-            where = {"data": "input", "context": "context object", "variable": "variables"}[path.root]
+            # AWS names the state's input even for a $$ path
+            where = "variables" if path.root == "variable" else "input"
             raise StatesError(
                 RUNTIME,
-                f"The JSONPath '{expr}' specified for the field '{key}' could not be found in the {where} '{_short(data if path.root == 'data' else None)}'",
+                f"The JSONPath '{expr}' specified for the field '{key}' could not be found in the {where} '{_short(data if path.root != 'variable' else None)}'",
             ) from None
 
     return read

@@ -75,7 +75,8 @@ def _is_num(v: Any) -> bool:
 
 
 class _Checker:
-    def __init__(self) -> None:
+    def __init__(self, machine_type: str = "STANDARD") -> None:
+        self.machine_type = machine_type
         self.problems: list[str] = []
         self.names: dict[str, str] = {}
         self._siblings: dict[str, Any] = {}
@@ -251,7 +252,8 @@ class _Checker:
                         self.add(where, f"{field}: {exc}")
             elif isinstance(value, dict):
                 for k, v in value.items():
-                    if isinstance(k, str) and k.endswith(".$"):
+                    # AWS accepts such a key in Output, kept as written (a recorded execution)
+                    if isinstance(k, str) and k.endswith(".$") and not field.startswith("Output"):
                         self.add(where, f"{field}: key {k!r} ends in '.$', which JSONata states do not use")
                     walk(v, field)
             elif isinstance(value, list):
@@ -342,8 +344,18 @@ class _Checker:
 
     # ------------------------------------------------------------------ per type
     def state_task(self, body: dict[str, Any], where: str, ql: str, top_ql: str) -> None:
-        if not isinstance(body.get("Resource"), str) or not body.get("Resource"):
+        resource = body.get("Resource")
+        if not isinstance(resource, str) or not resource:
             self.add(where, "a Task needs a Resource string")
+        elif self.machine_type == "EXPRESS":
+            # Express workflows do not wait for a job or a callback: AWS refuses both patterns
+            for suffix in (".sync", ".waitForTaskToken"):
+                if resource.endswith(suffix) or suffix + ":" in resource:
+                    self.add(where, f"Express state machine does not support '{suffix}' service integration")
+        if "Credentials" in body:
+            creds = body["Credentials"]
+            if not isinstance(creds, dict) or not any(k in creds for k in ("RoleArn", "RoleArn.$")):
+                self.add(where, "Credentials: the field 'RoleArn' is required")
         for key in ("TimeoutSeconds", "HeartbeatSeconds"):
             if key in body and not ata.is_template(body[key]) and not (_is_int(body[key]) and body[key] >= 1):
                 self.add(where, f"{key} must be a positive integer")
@@ -492,8 +504,12 @@ class _Checker:
         self.scope(spec, where, ql, top_ql)
 
 
-def validate_definition(definition: Any) -> dict[str, Any]:
-    """Parse (if a string) and check a definition; return it, or raise ``DefinitionError``."""
+def validate_definition(definition: Any, state_machine_type: str = "STANDARD") -> dict[str, Any]:
+    """Parse (if a string) and check a definition; return it, or raise ``DefinitionError``.
+
+    ``state_machine_type`` ``"EXPRESS"`` adds the Express rules (no ``.sync`` or
+    ``.waitForTaskToken`` integrations).
+    """
     problems: list[str] = []
     if isinstance(definition, (bytes, bytearray)):
         definition = definition.decode("utf-8")
@@ -518,7 +534,7 @@ def validate_definition(definition: Any) -> dict[str, Any]:
             problems.append(f"definition: duplicate key {key!r}")
     if not isinstance(definition, dict):
         raise DefinitionError(["definition: must be a JSON object"])
-    checker = _Checker()
+    checker = _Checker(state_machine_type)
     top_ql = definition.get("QueryLanguage", JSONPATH)
     if top_ql not in (JSONPATH, JSONATA):
         checker.add("definition", f"QueryLanguage must be 'JSONPath' or 'JSONata', not {top_ql!r}")
